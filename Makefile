@@ -1,0 +1,52 @@
+# manyi: `make run` serves the app with the demo company; `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.8
+PORT ?= 8000
+MANYI_DATA ?= $(CURDIR)/var
+export PORT MANYI_DATA
+
+.PHONY: run test test-sqlite test-postgres install lint format bench clean-pg help
+
+help:
+	@echo "make run    install everything and serve http://127.0.0.1:$(PORT)/ with the demo company"
+	@echo "make test   install what the tests need and run every test (SQLite and PostgreSQL)"
+	@echo "make lint   ruff, Django checks, migrations and translations up to date"
+	@echo "make bench  customer search benchmark (BENCH_CUSTOMERS=2000000 for the full run)"
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+# Installs exactly what uv.lock pins (the project itself in editable mode).
+$(VENV)/.synced: $(BIN)/uv pyproject.toml uv.lock
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --frozen --inexact --quiet
+	touch $@
+
+install: $(VENV)/.synced
+
+run: install
+	$(BIN)/manyi serve --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	MANYI_DATA=$$(mktemp -d) $(BIN)/python manage.py check --fail-level WARNING
+	MANYI_DATA=$$(mktemp -d) $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python scripts/check_translations.py
+
+test: install lint
+	bash scripts/ensure-chromium.sh
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: install
+	MANYI_DATA=$$(mktemp -d) $(BIN)/pytest -q
+
+test-postgres: install
+	source <(bash scripts/ensure-postgres.sh) && MANYI_DATA=$$(mktemp -d) $(BIN)/pytest -q -m "not browser"
+
+bench: install
+	$(BIN)/python -m bench.customer_search --customers $${BENCH_CUSTOMERS:-200000} --databases sqlite,postgresql

@@ -1,0 +1,135 @@
+"""Shared test fixtures: one company with named personas, built through the actions.
+
+The tree: company → east (east-1, east-2), south (south-1); a second company ("other") with its
+own head, to prove that companies never see each other. Personas cover every role, plus
+``outsider``: a user with a login and no staff record, who may see nothing.
+"""
+
+import os
+from dataclasses import dataclass
+
+import pytest
+
+# Tasks run inline in tests: an import queued by a page finishes before the response.
+os.environ.setdefault("MANYI_TASK_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
+
+PASSWORD = "Test-pass-2026"
+
+
+@dataclass
+class World:
+    company: object
+    east: object
+    south: object
+    east1: object
+    east2: object
+    south1: object
+    other_company: object
+    other_outlet: object
+    users: dict
+
+    def __getattr__(self, name):
+        try:
+            return self.users[name]
+        except KeyError as exc:
+            raise AttributeError(name) from exc
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _bootstrap_head(company, username):
+    from django.contrib.auth import get_user_model
+
+    from manyi.org.models import Role, Staff
+
+    user = get_user_model().objects.create_user(username, password=PASSWORD)
+    Staff.objects.create(
+        user=user, company=company, unit=company, role=Role.DEPARTMENT_HEAD, name=username
+    )
+    return user
+
+
+@pytest.fixture
+def world(db, settings) -> World:
+    from django.contrib.auth import get_user_model
+
+    from manyi.org import actions
+    from manyi.org.models import Industry, Role, UnitKind
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    company = actions.create_company(name="测试公司", code="T")
+    head = _bootstrap_head(company, "head")
+
+    def unit(parent, kind, code, name, industry=""):
+        return actions.create_unit(
+            actor=head, parent=parent, kind=kind, code=code, name=name, industry=industry
+        )
+
+    east = unit(company, UnitKind.REGION, "E", "华东片区")
+    south = unit(company, UnitKind.REGION, "S", "华南片区")
+    east1 = unit(east, UnitKind.OUTLET, "E1", "上海徐汇店", Industry.PAINT_DEALER)
+    east2 = unit(east, UnitKind.OUTLET, "E2", "杭州西湖店", Industry.PHARMACY)
+    south1 = unit(south, UnitKind.OUTLET, "S1", "广州天河店", Industry.CAR_DEALER)
+
+    users = {"head": head}
+    for username, role, home in [
+        ("admin_role", Role.ADMIN, company),
+        ("manager", Role.OUTLET_MANAGER, east1),
+        ("rep", Role.SERVICE_REP, east),
+        ("tech", Role.TECHNICIAN, east1),
+        ("inspector", Role.INSPECTOR, east),
+        ("sales", Role.FRONTLINE, east1),
+        ("auditor", Role.AUDITOR, company),
+        ("analyst", Role.ANALYST, company),
+        ("south_manager", Role.OUTLET_MANAGER, south1),
+    ]:
+        staff = actions.create_staff(
+            actor=head, unit=home, username=username, name=username, role=role, password=PASSWORD
+        )
+        users[username] = staff.user
+    users["outsider"] = get_user_model().objects.create_user("outsider", password=PASSWORD)
+
+    other = actions.create_company(name="别家公司", code="O")
+    other_head = _bootstrap_head(other, "other_head")
+    other_region = actions.create_unit(
+        actor=other_head, parent=other, kind=UnitKind.REGION, code="OR", name="别家片区"
+    )
+    other_outlet = actions.create_unit(
+        actor=other_head,
+        parent=other_region,
+        kind=UnitKind.OUTLET,
+        code="O1",
+        name="别家门店",
+        industry=Industry.OTHER,
+    )
+    users["other_head"] = other_head
+    return World(company, east, south, east1, east2, south1, other, other_outlet, users)
+
+
+@pytest.fixture
+def make_customer(world):
+    """Create a customer through the action (as the department head by default)."""
+    from manyi.customers.actions import create_customer
+
+    counter = iter(range(10_000_000, 99_999_999))
+
+    def make(outlet=None, actor=None, **fields):
+        data = {
+            "name": fields.pop("name", "王小明"),
+            "phone": fields.pop("phone", f"139{next(counter)}"),
+            "home_outlet": outlet or world.east1,
+            **fields,
+        }
+        return create_customer(actor=actor or world.head, data=data)
+
+    return make
+
+
+def fresh_user(user):
+    """The user re-read from the database (scopes are cached per user object)."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.select_related("staff__unit").get(pk=user.pk)

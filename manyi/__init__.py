@@ -1,0 +1,1 @@
+"""manyi (满意): customer-service quality management."""

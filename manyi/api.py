@@ -1,0 +1,96 @@
+"""The HTTP API: django-ninja under /api/v1/, OpenAPI docs at /api/docs.
+
+Authentication is a personal bearer token (``Authorization: Bearer manyi_…``) or the browser
+session (with its CSRF token). Every error is a JSON problem document with the message in
+Chinese and English and, for validation errors, the field in error.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, django_auth
+
+from manyi.errors import DomainError, problem, problem_for
+from manyi.org.actions import user_for_token
+
+
+class TokenAuth(HttpBearer):
+    """A personal API token, sent as a bearer token."""
+
+    def authenticate(self, request: HttpRequest, token: str):
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="manyi API",
+    version="1",
+    urls_namespace="api",
+    auth=[TokenAuth(), django_auth],
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def _problem_response(request: HttpRequest, body: dict, status: int) -> HttpResponse:
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return _problem_response(request, problem_for(exc), exc.status)
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors = []
+    for err in exc.errors:
+        loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path")]
+        field = ".".join(loc[1:] if loc and loc[0] in ("payload", "data") else loc) or None
+        errors.append((field, err.get("msg", "invalid")))
+    return _problem_response(
+        request, problem(422, "invalid-input", _("Some fields are not valid."), errors), 422
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    body = problem(401, "unauthenticated", _("Log in or send a valid API token."))
+    return _problem_response(request, body, 401)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    body = problem(403, "forbidden", _("You do not have permission to do this."))
+    return _problem_response(request, body, 403)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _problem_response(
+        request, problem(404, "not-found", _("The record was not found.")), 404
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    body = problem(exc.status_code, "error", str(exc))
+    return _problem_response(request, body, exc.status_code)
+
+
+def _register_routers() -> None:
+    from manyi.customers.api import router as customers_router
+    from manyi.org.api import router as org_router
+
+    api.add_router("/v1/", org_router)
+    api.add_router("/v1/", customers_router)
+
+
+_register_routers()

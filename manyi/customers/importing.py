@@ -1,0 +1,611 @@
+"""Customer import from .xlsx and .csv with Chinese (or English) headers.
+
+Rows are streamed (openpyxl read-only mode, csv reader) and handled in batches of
+``BATCH_SIZE``: each batch is validated in Python, then written in one transaction with bulk
+inserts. Every bad row is reported with its row number and reason and nothing of it is written;
+good rows are written. The phone is the key: importing the same file twice updates, never
+duplicates. If present, product columns add a purchase per row (also without duplicates).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from manyi.customers.actions import clean_customer_fields, clean_purchase_fields
+from manyi.customers.models import (
+    AgeBand,
+    Customer,
+    Education,
+    IncomeBand,
+    Purchase,
+    RelationshipLevel,
+    SocialClass,
+    Tag,
+)
+from manyi.customers.search import index_tokens
+from manyi.errors import InvalidInput, both_languages
+from manyi.org.actions import audit
+from manyi.org.models import AuditAction, Unit, UnitKind
+from manyi.org.scopes import Perm, Scope, scope_for
+
+BATCH_SIZE = 1000
+MAX_ROWS = 1_000_000
+MAX_STORED_ERRORS = 50_000
+
+# Header → field. Chinese first; English and the field names are accepted too.
+HEADERS: dict[str, str] = {}
+for _field, _names in {
+    "name": ["姓名", "客户姓名", "顾客姓名", "name"],
+    "phone": ["手机", "手机号", "手机号码", "电话", "联系电话", "mobile", "phone"],
+    "province": ["省", "省份", "province"],
+    "city": ["市", "城市", "city"],
+    "district": ["区", "区县", "district"],
+    "address_detail": ["地址", "详细地址", "address", "address_detail"],
+    "outlet": ["门店", "所属门店", "门店编码", "经销商", "outlet", "home_outlet"],
+    "age_band": ["年龄段", "年龄", "age_band"],
+    "income_band": ["收入", "收入水平", "income_band"],
+    "education": ["学历", "教育程度", "education"],
+    "social_class": ["社会阶层", "social_class"],
+    "relationship_level": ["关系等级", "客户关系", "relationship_level"],
+    "tags": ["标签", "tags"],
+    "contact_consent": ["同意联系", "联系同意", "contact_consent"],
+    "survey_consent": ["同意调查", "调查同意", "survey_consent"],
+    "notes": ["备注", "notes"],
+    "product": ["产品", "购买产品", "product"],
+    "batch_no": ["批号", "批次", "batch_no"],
+    "quantity": ["数量", "quantity"],
+    "purchased_on": ["购买日期", "日期", "purchased_on"],
+}.items():
+    for _name in _names:
+        HEADERS[_name.lower()] = _field
+
+# Column order of exports (and of the import template).
+EXPORT_COLUMNS = [
+    ("name", "姓名"),
+    ("phone", "手机号"),
+    ("province", "省份"),
+    ("city", "城市"),
+    ("district", "区县"),
+    ("address_detail", "详细地址"),
+    ("outlet", "门店编码"),
+    ("age_band", "年龄段"),
+    ("income_band", "收入水平"),
+    ("education", "学历"),
+    ("social_class", "社会阶层"),
+    ("relationship_level", "关系等级"),
+    ("tags", "标签"),
+    ("contact_consent", "同意联系"),
+    ("survey_consent", "同意调查"),
+    ("notes", "备注"),
+]
+
+_CHOICES = {
+    "age_band": AgeBand,
+    "income_band": IncomeBand,
+    "education": Education,
+    "social_class": SocialClass,
+    "relationship_level": RelationshipLevel,
+}
+_YES = {"1", "是", "y", "yes", "true", "同意", "√", "✓"}
+_NO = {"", "0", "否", "n", "no", "false", "不同意", "×"}
+
+
+class ImportFileError(InvalidInput):
+    """The file as a whole cannot be read (wrong type, no header, no name/phone column)."""
+
+
+@dataclass
+class RowError:
+    row: int
+    field: str
+    message: Any
+
+    def as_list(self) -> list[Any]:
+        text = both_languages(self.message)
+        return [self.row, self.field, text["zh"], text["en"]]
+
+
+@dataclass
+class ImportResult:
+    total_rows: int = 0
+    created: int = 0
+    updated: int = 0
+    purchases: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+
+    def add_error(self, error: RowError) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_STORED_ERRORS:
+            self.errors.append(error)
+
+
+def _choice_lookup() -> dict[str, dict[str, str]]:
+    """Each choice field's accepted spellings: code, Chinese label, English label."""
+    from django.utils import translation
+
+    table: dict[str, dict[str, str]] = {}
+    for name, choices in _CHOICES.items():
+        spellings: dict[str, str] = {}
+        for value, label in choices.choices:
+            spellings[value.lower()] = value
+            for lang in ("zh-hans", "en"):
+                with translation.override(lang):
+                    spellings[str(label).lower()] = value
+        table[name] = spellings
+    return table
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # Excel stores phone numbers as floats
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+def _decode(raw: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ImportFileError(_("The CSV file is neither UTF-8 nor GBK encoded."))
+
+
+def read_rows(path: Path, original_name: str | None = None) -> Iterator[list[Any]]:
+    """The rows of a .xlsx or .csv file, header first, as lists of cell values."""
+    suffix = Path(original_name or path.name).suffix.lower()
+    if suffix == ".csv":
+        text = _decode(path.read_bytes())
+        try:
+            for row in csv.reader(io.StringIO(text, newline="")):
+                yield [_cell(v) for v in row]
+        except csv.Error as exc:
+            raise ImportFileError(_("The CSV file is malformed.")) from exc
+        return
+    if suffix != ".xlsx":
+        raise ImportFileError(_("Upload an .xlsx or a .csv file."))
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        raise ImportFileError(_("The file is not a readable Excel (.xlsx) workbook.")) from exc
+    try:
+        sheet = workbook.worksheets[0]
+        for row in sheet.iter_rows(values_only=True):
+            yield [_cell(v) for v in row]
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        raise ImportFileError(_("The file is not a readable Excel (.xlsx) workbook.")) from exc
+    finally:
+        workbook.close()
+
+
+def _header_map(header: list[Any]) -> dict[int, str]:
+    columns: dict[int, str] = {}
+    for index, title in enumerate(header):
+        key = HEADERS.get(str(title or "").strip().lower())
+        if key and key not in columns.values():
+            columns[index] = key
+    if "name" not in columns.values() or "phone" not in columns.values():
+        raise ImportFileError(
+            _("The first row must name the columns, including 姓名 (name) and 手机号 (phone).")
+        )
+    return columns
+
+
+# -- importing ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Row:
+    number: int
+    customer: dict[str, Any]
+    outlet: Unit
+    purchase: dict[str, Any] | None
+
+
+class _Importer:
+    def __init__(self, scope: Scope, actor, default_outlet: Unit | None) -> None:
+        self.scope = scope
+        self.actor = actor
+        self.choices = _choice_lookup()
+        outlets = scope.units().filter(kind=UnitKind.OUTLET, is_active=True)
+        self.outlets: dict[str, Unit] = {}
+        for outlet in outlets:
+            self.outlets.setdefault(outlet.code.lower(), outlet)
+            self.outlets.setdefault(outlet.name.lower(), outlet)
+        if default_outlet is not None:
+            scope.require_unit(default_outlet, Perm.IMPORT_CUSTOMERS)
+        self.default_outlet = default_outlet
+        self.seen_phones: dict[str, int] = {}
+        self.result = ImportResult()
+
+    def parse(self, number: int, values: dict[str, Any]) -> _Row | None:
+        """Validate one row; report its problems and return None if it has any."""
+        raw: dict[str, Any] = {}
+        errors: list[tuple[str, Any]] = []
+        for name in ("name", "phone", "province", "city", "district", "address_detail", "notes"):
+            if name in values:
+                raw[name] = str(values[name])
+        for name, spellings in self.choices.items():
+            if name in values and values[name] != "":
+                value = spellings.get(str(values[name]).strip().lower())
+                if value is None:
+                    errors.append((name, _("Not one of the available choices.")))
+                else:
+                    raw[name] = value
+        for name in ("contact_consent", "survey_consent"):
+            if name in values:
+                text = str(values[name]).strip().lower()
+                if text in _YES:
+                    raw[name] = True
+                elif text in _NO:
+                    raw[name] = False
+                else:
+                    errors.append((name, _("Write 是 or 否 (yes or no).")))
+        if values.get("tags"):
+            text = str(values["tags"]).replace("，", ",").replace("、", ",").replace(";", ",")
+            raw["tags"] = [t for t in (p.strip() for p in text.split(",")) if t]
+        raw.setdefault("name", "")
+        raw.setdefault("phone", "")
+        try:
+            cleaned = clean_customer_fields(raw)
+        except InvalidInput as exc:
+            errors.extend(exc.field_errors())
+            cleaned = {}
+        outlet_key = str(values.get("outlet") or "").strip().lower()
+        outlet = self.outlets.get(outlet_key) if outlet_key else self.default_outlet
+        if outlet is None:
+            if outlet_key:
+                errors.append(("outlet", _("No outlet with this code or name in your scope.")))
+            else:
+                errors.append(("outlet", _("Name the customer's outlet (code or name).")))
+        phone = cleaned.get("phone")
+        if phone and phone in self.seen_phones:
+            errors.append(
+                (
+                    "phone",
+                    _("This phone is already on row %(row)d of the file.")
+                    % {"row": self.seen_phones[phone]},
+                )
+            )
+        purchase = None
+        if values.get("product"):
+            try:
+                purchase = clean_purchase_fields(
+                    {
+                        "product": values.get("product"),
+                        "batch_no": values.get("batch_no"),
+                        "quantity": values.get("quantity") or 1,
+                        "purchased_on": values.get("purchased_on"),
+                    }
+                )
+            except InvalidInput as exc:
+                errors.extend(exc.field_errors())
+        if errors:
+            for name, message in errors:
+                self.result.add_error(RowError(number, name or "", message))
+            return None
+        self.seen_phones[phone] = number
+        return _Row(number, cleaned, outlet, purchase)
+
+    @transaction.atomic
+    def write(self, rows: list[_Row], company_id: int) -> None:
+        """Write one batch of valid rows: new customers inserted, known ones updated."""
+        now = timezone.now()
+        phones = [r.customer["phone"] for r in rows]
+        existing = {
+            c.phone: c
+            for c in Customer.objects.filter(
+                company_id=company_id, phone__in=phones
+            ).select_related("home_outlet")
+        }
+        to_create: list[Customer] = []
+        to_update: list[Customer] = []
+        tags_of: dict[str, list[str]] = {}
+        for row in rows:
+            data = dict(row.customer)
+            tags = data.pop("tags", None)
+            current = existing.get(data["phone"])
+            if current is not None:
+                if not self.scope.covers(current.home_outlet):
+                    self.result.add_error(
+                        RowError(
+                            row.number,
+                            "phone",
+                            _("This phone belongs to a customer outside your scope."),
+                        )
+                    )
+                    continue
+                for name, value in data.items():
+                    setattr(current, name, value)
+                current.home_outlet = row.outlet
+                current.updated_at = now
+                current.version += 1
+                current.search_text = index_tokens(
+                    current.name, current.phone, current.full_address
+                )
+                to_update.append(current)
+            else:
+                customer = Customer(
+                    company_id=company_id,
+                    home_outlet=row.outlet,
+                    created_at=now,
+                    updated_at=now,
+                    **data,
+                )
+                customer.contact_consent_at = now if customer.contact_consent else None
+                customer.survey_consent_at = now if customer.survey_consent else None
+                customer.search_text = index_tokens(
+                    customer.name, customer.phone, customer.full_address
+                )
+                to_create.append(customer)
+            if tags:
+                tags_of[data["phone"]] = tags
+        Customer.objects.bulk_create(to_create, batch_size=500)
+        if to_update:
+            fields = [
+                "home_outlet",
+                "updated_at",
+                "version",
+                "search_text",
+                *sorted({k for r in rows for k in r.customer if k != "tags"}),
+            ]
+            Customer.objects.bulk_update(to_update, fields, batch_size=500)
+        self.result.created += len(to_create)
+        self.result.updated += len(to_update)
+        by_phone = {c.phone: c for c in [*to_create, *to_update]}
+        if to_create and any(c.pk is None for c in to_create):  # backends without RETURNING
+            ids = dict(
+                Customer.objects.filter(
+                    company_id=company_id, phone__in=list(by_phone)
+                ).values_list("phone", "pk")
+            )
+            for customer in to_create:
+                customer.pk = ids[customer.phone]
+        self._write_tags(tags_of, by_phone, company_id)
+        self._write_purchases(rows, by_phone)
+
+    def _write_tags(
+        self, tags_of: dict[str, list[str]], by_phone: dict[str, Customer], company_id: int
+    ) -> None:
+        if not tags_of:
+            return
+        names = {n for tags in tags_of.values() for n in tags}
+        Tag.objects.bulk_create(
+            [Tag(company_id=company_id, name=n) for n in names], ignore_conflicts=True
+        )
+        tag_ids = dict(
+            Tag.objects.filter(company_id=company_id, name__in=names).values_list("name", "pk")
+        )
+        through = Customer.tags.through
+        links = [
+            through(customer_id=by_phone[phone].pk, tag_id=tag_ids[n])
+            for phone, tags in tags_of.items()
+            if phone in by_phone
+            for n in tags
+        ]
+        through.objects.bulk_create(links, ignore_conflicts=True, batch_size=1000)
+
+    def _write_purchases(self, rows: list[_Row], by_phone: dict[str, Customer]) -> None:
+        wanted = [
+            (by_phone[r.customer["phone"]], r)
+            for r in rows
+            if r.purchase and r.customer["phone"] in by_phone
+        ]
+        if not wanted:
+            return
+        known = set(
+            Purchase.objects.filter(customer__in=[c for c, _ in wanted]).values_list(
+                "customer_id", "product", "batch_no", "purchased_on"
+            )
+        )
+        new = []
+        for customer, row in wanted:
+            p = row.purchase
+            key = (customer.pk, p["product"], p["batch_no"], p["purchased_on"])
+            if key not in known:
+                known.add(key)
+                new.append(Purchase(customer=customer, outlet=row.outlet, **p))
+        Purchase.objects.bulk_create(new, batch_size=1000)
+        self.result.purchases += len(new)
+
+
+def import_customers(
+    *,
+    actor,
+    path: Path,
+    original_name: str | None = None,
+    default_outlet: Unit | None = None,
+    progress: Callable[[int, ImportResult], None] | None = None,
+) -> ImportResult:
+    """Import customers from a spreadsheet; returns counts and the errors of bad rows."""
+    scope_for(actor).require(Perm.IMPORT_CUSTOMERS)
+    rows = read_rows(path, original_name)
+    try:
+        header = next(rows)
+    except StopIteration as exc:
+        raise ImportFileError(_("The file is empty.")) from exc
+    return import_rows(
+        actor=actor,
+        header=header,
+        rows=rows,
+        name=original_name or path.name,
+        default_outlet=default_outlet,
+        progress=progress,
+    )
+
+
+def import_rows(
+    *,
+    actor,
+    header: list[Any],
+    rows: Iterator[list[Any]],
+    name: str,
+    default_outlet: Unit | None = None,
+    progress: Callable[[int, ImportResult], None] | None = None,
+) -> ImportResult:
+    """Import customer rows under a header row (a file's, or the demo generator's)."""
+    scope = scope_for(actor)
+    scope.require(Perm.IMPORT_CUSTOMERS)
+    company_id = scope.company_id
+    if company_id is None:
+        if default_outlet is None:
+            raise InvalidInput(_("Choose the default outlet for this import."), field="outlet")
+        company_id = default_outlet.company_id
+    importer = _Importer(scope, actor, default_outlet)
+    columns = _header_map(header)
+    batch: list[_Row] = []
+    result = importer.result
+    for number, cells in enumerate(rows, start=2):
+        if not any(c not in ("", None) for c in cells):
+            continue  # blank line
+        result.total_rows += 1
+        if result.total_rows > MAX_ROWS:
+            raise ImportFileError(_("The file has more than 1,000,000 rows; split it."))
+        values = {key: cells[i] if i < len(cells) else "" for i, key in columns.items()}
+        row = importer.parse(number, values)
+        if row is not None:
+            batch.append(row)
+        if len(batch) >= BATCH_SIZE:
+            importer.write(batch, company_id)
+            batch = []
+            if progress:
+                progress(result.total_rows, result)
+    if batch:
+        importer.write(batch, company_id)
+    if progress:
+        progress(result.total_rows, result)
+    _audit_import(actor, company_id, name, result)
+    return result
+
+
+@transaction.atomic
+def _audit_import(actor, company_id: int, name: str, result: ImportResult) -> None:
+    company = Unit.objects.get(pk=company_id)
+    audit(
+        actor=actor,
+        action=AuditAction.IMPORT,
+        obj=company,
+        company_id=company_id,
+        changes={
+            "file": [None, name],
+            "created": [None, result.created],
+            "updated": [None, result.updated],
+            "errors": [None, result.error_count],
+        },
+    )
+
+
+# -- background import jobs (the upload page) -----------------------------------------------
+
+
+@transaction.atomic
+def queue_import(*, actor, upload, default_outlet: Unit | None = None):
+    """Store an uploaded spreadsheet and queue its import; returns the job."""
+    from django.conf import settings
+    from django.core.files.storage import default_storage
+
+    from manyi.customers.models import ImportJob
+    from manyi.customers.tasks import run_import
+
+    scope = scope_for(actor)
+    scope.require(Perm.IMPORT_CUSTOMERS)
+    name = Path(upload.name or "").name[:200]
+    if Path(name).suffix.lower() not in (".xlsx", ".csv"):
+        raise ImportFileError(_("Upload an .xlsx or a .csv file."), field="file")
+    if upload.size > settings.MANYI_IMPORT_MAX_BYTES:
+        raise ImportFileError(_("The file is too large."), field="file")
+    if default_outlet is not None:
+        scope.require_unit(default_outlet, Perm.IMPORT_CUSTOMERS)
+    company_id = scope.company_id or (default_outlet.company_id if default_outlet else None)
+    if company_id is None:
+        raise InvalidInput(_("Choose the default outlet for this import."), field="default_outlet")
+    stored = default_storage.save(f"imports/{timezone.now():%Y%m%d}/{name}", upload)
+    job = ImportJob.objects.create(
+        company_id=company_id,
+        default_outlet=default_outlet,
+        created_by=actor,
+        file_name=name,
+        stored_path=stored,
+    )
+    transaction.on_commit(lambda: run_import.enqueue(job.pk))
+    return job
+
+
+def run_import_job(job_id: int) -> None:
+    """Run a queued import (the task worker calls this); safe to call twice."""
+    import tempfile
+
+    from django.core.files.storage import default_storage
+
+    from manyi.customers.models import ImportJob, ImportStatus
+
+    # Only one worker may start a job: the conditional update is the lock.
+    if not ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING
+    ):
+        return
+    job = ImportJob.objects.select_related("created_by", "default_outlet").get(pk=job_id)
+
+    def progress(_rows: int, result: ImportResult) -> None:
+        ImportJob.objects.filter(pk=job_id).update(
+            total_rows=result.total_rows,
+            created_count=result.created,
+            updated_count=result.updated,
+            error_count=result.error_count,
+        )
+
+    suffix = Path(job.file_name).suffix
+    try:
+        with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
+            with default_storage.open(job.stored_path, "rb") as source:
+                for chunk in iter(lambda: source.read(1 << 20), b""):
+                    tmp.write(chunk)
+            tmp.flush()
+            result = import_customers(
+                actor=job.created_by,
+                path=Path(tmp.name),
+                original_name=job.file_name,
+                default_outlet=job.default_outlet,
+                progress=progress,
+            )
+    except InvalidInput as exc:
+        text = both_languages(exc.message)
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportStatus.FAILED,
+            message=f"{text['zh']} / {text['en']}",
+            finished_at=timezone.now(),
+        )
+        return
+    ImportJob.objects.filter(pk=job_id).update(
+        status=ImportStatus.DONE,
+        total_rows=result.total_rows,
+        created_count=result.created,
+        updated_count=result.updated,
+        error_count=result.error_count,
+        errors=[e.as_list() for e in result.errors],
+        finished_at=timezone.now(),
+    )

@@ -1,0 +1,315 @@
+"""The demo company: 3 regions, 12 outlets in four industries, 40 staff, 5,000 customers.
+
+Built through the same actions a real company uses (units, staff, the customer import), from a
+fixed random seed, so two builds are identical. ``manyi demo`` rebuilds it from scratch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from manyi.org import actions as org_actions
+from manyi.org.models import Industry, Role, Staff, Unit, UnitKind
+
+DEMO_PASSWORD = "manyi-demo-2026"  # noqa: S105 - printed for the demo logins, by design
+COMPANY_CODE = "DEMO"
+SEED = 20261122
+
+REGIONS = [
+    (
+        "R-EAST",
+        "华东片区",
+        [
+            (
+                "SH-PAINT-01",
+                "华彩涂料上海徐汇经销商",
+                Industry.PAINT_DEALER,
+                "上海市徐汇区漕溪北路88号",
+            ),
+            (
+                "HZ-PAINT-02",
+                "华彩涂料杭州西湖形象店",
+                Industry.PAINT_DEALER,
+                "浙江省杭州市西湖区文三路259号",
+            ),
+            (
+                "NJ-PHARM-03",
+                "康宁大药房南京新街口店",
+                Industry.PHARMACY,
+                "江苏省南京市秦淮区中山南路1号",
+            ),
+            (
+                "SZ-DECO-04",
+                "居然装饰苏州工业园区店",
+                Industry.DECORATION,
+                "江苏省苏州市工业园区星湖街328号",
+            ),
+        ],
+    ),
+    (
+        "R-SOUTH",
+        "华南片区",
+        [
+            (
+                "GZ-CAR-05",
+                "广汇汽车广州天河服务站",
+                Industry.CAR_DEALER,
+                "广东省广州市天河区黄埔大道西100号",
+            ),
+            (
+                "SZ-CAR-06",
+                "广汇汽车深圳南山服务站",
+                Industry.CAR_DEALER,
+                "广东省深圳市南山区深南大道9668号",
+            ),
+            (
+                "FS-PAINT-07",
+                "华彩涂料佛山禅城经销商",
+                Industry.PAINT_DEALER,
+                "广东省佛山市禅城区季华五路18号",
+            ),
+            (
+                "XM-PHARM-08",
+                "康宁大药房厦门思明店",
+                Industry.PHARMACY,
+                "福建省厦门市思明区湖滨南路57号",
+            ),
+        ],
+    ),
+    (
+        "R-NORTH",
+        "华北片区",
+        [
+            ("BJ-PHARM-09", "康宁大药房北京朝阳店", Industry.PHARMACY, "北京市朝阳区建国路93号"),
+            ("TJ-CAR-10", "广汇汽车天津河西服务站", Industry.CAR_DEALER, "天津市河西区友谊路20号"),
+            (
+                "JN-PAINT-11",
+                "华彩涂料济南历下经销商",
+                Industry.PAINT_DEALER,
+                "山东省济南市历下区泉城路180号",
+            ),
+            (
+                "SY-DECO-12",
+                "居然装饰沈阳和平店",
+                Industry.DECORATION,
+                "辽宁省沈阳市和平区中华路57号",
+            ),
+        ],
+    ),
+]
+
+PRODUCTS = {
+    Industry.PAINT_DEALER: [
+        "华彩净味墙面漆",
+        "华彩木器清漆",
+        "华彩外墙乳胶漆",
+        "华彩防水涂料",
+        "华彩地坪漆",
+    ],
+    Industry.PHARMACY: ["复方感冒灵颗粒", "维生素C片", "血糖仪套装", "医用口罩", "阿莫西林胶囊"],
+    Industry.CAR_DEALER: ["常规保养套餐", "刹车片更换", "轮胎四条", "空调系统清洗", "车身漆面修复"],
+    Industry.DECORATION: ["全屋装修套餐", "厨房翻新", "卫生间防水", "木地板铺装", "墙面翻新"],
+}
+BATCH_PREFIX = {
+    Industry.PAINT_DEALER: "HC",
+    Industry.PHARMACY: "KN",
+    Industry.CAR_DEALER: "GH",
+    Industry.DECORATION: "JR",
+}
+TAGS = ["老客户", "注重环保", "价格敏感", "有影响力", "企业客户", "转介绍", "投诉过", "高端"]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: str
+    unit_code: str
+    name: str
+
+
+# The logins make run prints: one per role (admin is department head with all rights).
+FEATURED = [
+    DemoLogin("admin", Role.DEPARTMENT_HEAD, COMPANY_CODE, "陈建国"),
+    DemoLogin("sysadmin", Role.ADMIN, COMPANY_CODE, "周立新"),
+    DemoLogin("manager", Role.OUTLET_MANAGER, "SH-PAINT-01", "王美华"),
+    DemoLogin("rep", Role.SERVICE_REP, "R-EAST", "李晓燕"),
+    DemoLogin("tech", Role.TECHNICIAN, "SH-PAINT-01", "张志强"),
+    DemoLogin("inspector", Role.INSPECTOR, "R-EAST", "刘国庆"),
+    DemoLogin("sales", Role.FRONTLINE, "SH-PAINT-01", "赵丽"),
+    DemoLogin("auditor", Role.AUDITOR, COMPANY_CODE, "孙卫东"),
+    DemoLogin("analyst", Role.ANALYST, COMPANY_CODE, "吴静"),
+]
+
+# Everyone else, to reach 40: per outlet a manager and a technician or two, per region a
+# service representative and an inspector.
+_REGION_ROLES = [Role.SERVICE_REP, Role.INSPECTOR]
+_OUTLET_ROLES = [Role.OUTLET_MANAGER, Role.TECHNICIAN]
+
+
+def demo_logins() -> list[DemoLogin]:
+    return list(FEATURED)
+
+
+def _clear(company: Unit) -> None:
+    from manyi.customers.models import Customer, ImportJob, Purchase, Tag
+    from manyi.org.models import AuditEntry
+
+    User = get_user_model()
+    with transaction.atomic():
+        Purchase.objects.filter(customer__company=company).delete()
+        Customer.objects.filter(company=company).delete()
+        Tag.objects.filter(company=company).delete()
+        ImportJob.objects.filter(company=company).delete()
+        AuditEntry.objects.filter(company=company)._raw_delete(AuditEntry.objects.db)
+        user_ids = list(Staff.objects.filter(company=company).values_list("user_id", flat=True))
+        Staff.objects.filter(company=company).delete()
+        User.objects.filter(pk__in=user_ids).delete()
+        units = list(Unit.objects.filter(company=company).order_by("-path"))
+        for unit in units:  # leaves first (PROTECT)
+            Unit.objects.filter(pk=unit.pk).update(company=None, parent=None)
+        Unit.objects.filter(pk__in=[u.pk for u in units]).delete()
+
+
+def build_demo(
+    *,
+    customers: int = 5000,
+    seed: int = SEED,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Unit:
+    """Build (or rebuild) the demo company; returns it."""
+    from faker import Faker
+
+    from manyi.customers.importing import EXPORT_COLUMNS, import_rows
+
+    existing = Unit.objects.filter(kind=UnitKind.COMPANY, code=COMPANY_CODE).first()
+    if existing is not None:
+        _clear(existing)
+    rng = random.Random(seed)
+    fake = Faker("zh_CN")
+    fake.seed_instance(seed)
+
+    company = org_actions.create_company(name="满意服务集团", code=COMPANY_CODE)
+    User = get_user_model()
+    # The first login is created directly: someone must hold the right to create the rest.
+    head_login = FEATURED[0]
+    head_user = User.objects.create_user(
+        head_login.username,
+        password=DEMO_PASSWORD,
+        first_name=head_login.name,
+        is_staff=True,
+        is_superuser=True,
+    )
+    Staff.objects.create(
+        user=head_user, company=company, unit=company, role=head_login.role, name=head_login.name
+    )
+
+    units: dict[str, Unit] = {COMPANY_CODE: company}
+    outlets: list[Unit] = []
+    for code, name, outlet_specs in REGIONS:
+        region = org_actions.create_unit(
+            actor=head_user, parent=company, kind=UnitKind.REGION, name=name, code=code
+        )
+        units[code] = region
+        for o_code, o_name, industry, address in outlet_specs:
+            outlet = org_actions.create_unit(
+                actor=head_user,
+                parent=region,
+                kind=UnitKind.OUTLET,
+                name=o_name,
+                code=o_code,
+                industry=industry,
+                address=address,
+                phone=f"400-800-{rng.randint(1000, 9999)}",
+            )
+            units[o_code] = outlet
+            outlets.append(outlet)
+
+    people = list(FEATURED[1:])
+    serial = 1
+    for code, _name, outlet_specs in REGIONS:
+        for role in _REGION_ROLES:
+            people.append(DemoLogin(f"staff{serial:02d}", role, code, fake.name()))
+            serial += 1
+        for o_code, *_rest in outlet_specs:
+            for role in _OUTLET_ROLES:
+                if o_code == "SH-PAINT-01" and role == Role.OUTLET_MANAGER:
+                    continue  # "manager" runs this one
+                people.append(DemoLogin(f"staff{serial:02d}", role, o_code, fake.name()))
+                serial += 1
+    while len(people) + 1 < 40:
+        o_code = outlets[len(people) % len(outlets)].code
+        people.append(DemoLogin(f"staff{serial:02d}", Role.FRONTLINE, o_code, fake.name()))
+        serial += 1
+    for index, person in enumerate(people, start=1):
+        org_actions.create_staff(
+            actor=head_user,
+            unit=units[person.unit_code],
+            username=person.username,
+            name=person.name,
+            role=person.role,
+            password=DEMO_PASSWORD,
+            phone=f"139{rng.randint(10000000, 99999999)}",
+            employee_no=f"E{index:04d}",
+        )
+        if progress:
+            progress("staff", index, len(people))
+
+    header = [title for _f, title in EXPORT_COLUMNS] + ["产品", "批号", "数量", "购买日期"]
+    today = dt.date(2026, 11, 1)
+
+    def rows():
+        phones: set[str] = set()
+        for _ in range(customers):
+            outlet = rng.choice(outlets)
+            phone = fake.phone_number()
+            while phone in phones or not phone.startswith("1"):
+                phone = fake.phone_number()
+            phones.add(phone)
+            province = outlet.address[:3] if outlet.address[2] in "省市" else outlet.address[:2]
+            city = fake.city_name() + "市"
+            industry = Industry(outlet.industry)
+            bought = today - dt.timedelta(days=rng.randint(0, 720))
+            yield [
+                fake.name(),
+                phone,
+                province,
+                city,
+                fake.district() + "区",
+                fake.street_address(),
+                outlet.code,
+                rng.choice(["u25", "25_34", "35_44", "45_59", "60p", ""]),
+                rng.choice(["low", "lower_middle", "middle", "upper_middle", "high", ""]),
+                rng.choice(["secondary", "vocational", "bachelor", "postgraduate", ""]),
+                rng.choice(["working", "middle", "upper_middle", "upper", ""]),
+                rng.choices(
+                    ["basic", "passive", "responsible", "proactive", "partner"],
+                    weights=[40, 25, 20, 10, 5],
+                )[0],
+                "、".join(rng.sample(TAGS, rng.choice([0, 0, 1, 1, 2]))),
+                rng.choice(["是", "是", "否"]),
+                rng.choice(["是", "否"]),
+                "",
+                rng.choice(PRODUCTS[industry]),
+                f"{BATCH_PREFIX[industry]}{bought:%Y%m%d}-{rng.randint(1, 12):02d}",
+                rng.choice([1, 1, 2, 3, 5, 10]),
+                bought.isoformat(),
+            ]
+
+    def report(done: int, _result) -> None:
+        if progress:
+            progress("customers", done, customers)
+
+    result = import_rows(actor=head_user, header=header, rows=rows(), name="demo", progress=report)
+    if result.error_count:
+        raise RuntimeError(f"demo data has {result.error_count} invalid rows: {result.errors[:3]}")
+    return company
+
+
+def demo_exists() -> bool:
+    return Unit.objects.filter(kind=UnitKind.COMPANY, code=COMPANY_CODE).exists()

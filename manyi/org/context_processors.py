@@ -1,0 +1,37 @@
+"""Navigation by role: each user sees the menu entries their scope allows."""
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from manyi.org.scopes import Perm, scope_for
+
+_MENU = [
+    ("home", _("Home"), None),
+    ("customers:list", _("Customers"), Perm.VIEW_CUSTOMERS),
+    ("org:units", _("Organisation"), Perm.VIEW_ORG),
+    ("org:staff", _("Staff"), Perm.VIEW_ORG),
+    ("org:audit", _("Audit log"), Perm.VIEW_AUDIT),
+]
+
+
+def navigation(request: HttpRequest) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    scope = scope_for(user)
+    path = request.path
+    items = []
+    for name, label, perm in _MENU:
+        if perm is None or scope.can(perm):
+            url = reverse(name)
+            active = path == url if url == "/" else path.startswith(url)
+            items.append({"url": url, "label": label, "active": active})
+    staff = getattr(user, "staff", None)
+    return {
+        "nav_items": items,
+        "nav_scope": scope,
+        "nav_display_name": staff.name if staff else user.get_username(),
+        "nav_role": staff.get_role_display() if staff else "",
+        "nav_unit": staff.unit.name if staff else "",
+    }

@@ -1,0 +1,19 @@
+"""URL configuration: pages, the API, the admin (superusers only), language switch."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from manyi import views
+from manyi.api import api
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+    path("", include("manyi.org.urls")),
+    path("customers/", include("manyi.customers.urls")),
+]

@@ -1,0 +1,26 @@
+"""The home page: what the signed-in user works on, by role."""
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from manyi.customers.queries import visible_customers
+from manyi.org.models import UnitKind
+from manyi.org.scopes import Perm, scope_for
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    units = scope.units().aggregate(
+        regions=Count("pk", filter=Q(kind=UnitKind.REGION)),
+        outlets=Count("pk", filter=Q(kind=UnitKind.OUTLET)),
+    )
+    context = {"scope": scope, "units": units}
+    if scope.can(Perm.VIEW_CUSTOMERS):
+        context["customer_count"] = visible_customers(scope).count()
+        context["recent_customers"] = list(
+            visible_customers(scope).select_related("home_outlet").order_by("-pk")[:8]
+        )
+    return render(request, "home.html", context)

@@ -5,13 +5,9 @@ own head, to prove that companies never see each other. Personas cover every rol
 ``outsider``: a user with a login and no staff record, who may see nothing.
 """
 
-import os
 from dataclasses import dataclass
 
 import pytest
-
-# Tasks run inline in tests: an import queued by a page finishes before the response.
-os.environ.setdefault("MANYI_TASK_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
 
 PASSWORD = "Test-pass-2026"
 
@@ -36,8 +32,19 @@ class World:
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):
+def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tasks run inline: an import queued by a page finishes before the response.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # Static files straight from the apps (no collectstatic); uploads in a per-test folder.
+    settings.STORAGES = {
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.WHITENOISE_USE_FINDERS = True
 
 
 def _bootstrap_head(company, username):

@@ -220,14 +220,6 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()} {self.object_repr}"
 
-    @property
-    def actor_name(self) -> str:
-        """Who did it: the staff member's name, else the user name, else "—"."""
-        if self.actor is None:
-            return "—"
-        staff = getattr(self.actor, "staff", None)
-        return staff.name if staff else self.actor.get_username()
-
     def save(self, *args, **kwargs) -> None:
         # Append-only: an entry, once written, is never changed.
         if self.pk is not None:
@@ -236,3 +228,11 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Audit entries are append-only")
+
+    @property
+    def actor_name(self) -> str:
+        """Who did it: the staff member's name, else the user name, else "—"."""
+        if self.actor is None:
+            return "—"
+        staff = getattr(self.actor, "staff", None)
+        return staff.name if staff else self.actor.get_username()

@@ -600,6 +600,15 @@ def run_import_job(job_id: int) -> None:
             finished_at=timezone.now(),
         )
         return
+    except Exception:
+        # Never leave a job "running" forever; the worker logs the traceback.
+        text = both_languages(_("The import failed unexpectedly. Please try again."))
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportStatus.FAILED,
+            message=f"{text['zh']} / {text['en']}",
+            finished_at=timezone.now(),
+        )
+        raise
     ImportJob.objects.filter(pk=job_id).update(
         status=ImportStatus.DONE,
         total_rows=result.total_rows,

@@ -122,6 +122,39 @@ BATCH_PREFIX = {
     Industry.CAR_DEALER: "GH",
     Industry.DECORATION: "JR",
 }
+# Where each outlet's customers live: the outlet's province and city, a district of that city.
+CITIES = {
+    "SH-PAINT-01": ("上海市", "上海市", ["徐汇区", "闵行区", "长宁区", "浦东新区"]),
+    "HZ-PAINT-02": ("浙江省", "杭州市", ["西湖区", "拱墅区", "滨江区", "余杭区"]),
+    "NJ-PHARM-03": ("江苏省", "南京市", ["秦淮区", "鼓楼区", "玄武区", "建邺区"]),
+    "SZ-DECO-04": ("江苏省", "苏州市", ["工业园区", "姑苏区", "吴中区", "相城区"]),
+    "GZ-CAR-05": ("广东省", "广州市", ["天河区", "越秀区", "海珠区", "番禺区"]),
+    "SZ-CAR-06": ("广东省", "深圳市", ["南山区", "福田区", "宝安区", "龙岗区"]),
+    "FS-PAINT-07": ("广东省", "佛山市", ["禅城区", "南海区", "顺德区"]),
+    "XM-PHARM-08": ("福建省", "厦门市", ["思明区", "湖里区", "集美区"]),
+    "BJ-PHARM-09": ("北京市", "北京市", ["朝阳区", "海淀区", "东城区", "丰台区"]),
+    "TJ-CAR-10": ("天津市", "天津市", ["河西区", "南开区", "和平区"]),
+    "JN-PAINT-11": ("山东省", "济南市", ["历下区", "市中区", "槐荫区"]),
+    "SY-DECO-12": ("辽宁省", "沈阳市", ["和平区", "沈河区", "皇姑区"]),
+}
+STREETS = [
+    "人民路",
+    "解放路",
+    "中山路",
+    "建设路",
+    "和平路",
+    "新华路",
+    "文化路",
+    "长江路",
+    "黄河路",
+    "青年路",
+    "胜利路",
+    "光明街",
+    "朝阳街",
+    "花园路",
+    "湖滨路",
+    "迎宾大道",
+]
 TAGS = ["老客户", "注重环保", "价格敏感", "有影响力", "企业客户", "转介绍", "投诉过", "高端"]
 
 
@@ -271,8 +304,12 @@ def build_demo(
             while phone in phones or not phone.startswith("1"):
                 phone = fake.phone_number()
             phones.add(phone)
-            province = outlet.address[:3] if outlet.address[2] in "省市" else outlet.address[:2]
-            city = fake.city_name() + "市"
+            province, city, districts = CITIES[outlet.code]
+            district = rng.choice(districts)
+            street = (
+                f"{rng.choice(STREETS)}{rng.randint(1, 999)}号"
+                f"{rng.randint(1, 30)}栋{rng.randint(1, 28)}{rng.randint(1, 4):02d}室"
+            )
             industry = Industry(outlet.industry)
             bought = today - dt.timedelta(days=rng.randint(0, 720))
             yield [
@@ -280,8 +317,8 @@ def build_demo(
                 phone,
                 province,
                 city,
-                fake.district() + "区",
-                fake.street_address(),
+                district,
+                street,
                 outlet.code,
                 rng.choice(["u25", "25_34", "35_44", "45_59", "60p", ""]),
                 rng.choice(["low", "lower_middle", "middle", "upper_middle", "high", ""]),

@@ -140,7 +140,9 @@ class Customer(models.Model):
 
     @property
     def full_address(self) -> str:
-        return f"{self.province}{self.city}{self.district}{self.address_detail}"
+        """The address as one line; a municipality (北京市北京市) is named once."""
+        city = "" if self.city == self.province else self.city
+        return f"{self.province}{city}{self.district}{self.address_detail}"
 
     @property
     def masked_phone(self) -> str:

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from manyi.customers import actions, queries
 from manyi.customers.models import Customer, Purchase, mask_phone
@@ -161,7 +161,7 @@ def create_customer(request: HttpRequest, payload: CustomerIn):
     data = payload.dict(exclude={"home_outlet_id"})
     data["home_outlet"] = _outlet(request, payload.home_outlet_id)
     customer = actions.create_customer(actor=request.user, data=data)
-    return 201, _out(customer, scope)
+    return Status(201, _out(customer, scope))
 
 
 @router.patch("/customers/{customer_id}", response=CustomerOut)
@@ -186,7 +186,7 @@ def update_customer(request: HttpRequest, customer_id: int, payload: CustomerPat
 @router.delete("/customers/{customer_id}", response={204: None})
 def delete_customer(request: HttpRequest, customer_id: int):
     actions.delete_customer(actor=request.user, customer=_customer(request, customer_id))
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/customers/{customer_id}/purchases", response=list[PurchaseOut])
@@ -203,7 +203,7 @@ def add_purchase(request: HttpRequest, customer_id: int, payload: PurchaseIn):
             data["outlet"] = _outlet(request, payload.outlet_id)
         except InvalidInput as exc:
             raise InvalidInput(NotFound.default_message, field="outlet_id") from exc
-    return 201, actions.add_purchase(actor=request.user, customer=customer, data=data)
+    return Status(201, actions.add_purchase(actor=request.user, customer=customer, data=data))
 
 
 @router.delete("/customers/{customer_id}/purchases/{purchase_id}", response={204: None})
@@ -214,4 +214,4 @@ def delete_purchase(request: HttpRequest, customer_id: int, purchase_id: int):
     except (Purchase.DoesNotExist, OverflowError) as exc:
         raise NotFound() from exc
     actions.delete_purchase(actor=request.user, purchase=purchase)
-    return 204, None
+    return Status(204, None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from manyi.errors import InvalidInput, NotFound
 from manyi.org import actions
@@ -156,7 +156,7 @@ def create_unit(request: HttpRequest, payload: UnitIn):
     unit = actions.create_unit(
         actor=request.user, parent=parent, **payload.dict(exclude={"parent_id"})
     )
-    return 201, unit
+    return Status(201, unit)
 
 
 @router.patch("/units/{unit_id}", response=UnitOut)
@@ -192,7 +192,7 @@ def get_staff(request: HttpRequest, staff_id: int):
 def create_staff(request: HttpRequest, payload: StaffIn):
     unit = _unit_field(request, payload.unit_id, Perm.MANAGE_STAFF, "unit_id")
     staff = actions.create_staff(actor=request.user, unit=unit, **payload.dict(exclude={"unit_id"}))
-    return 201, staff
+    return Status(201, staff)
 
 
 @router.patch("/staff/{staff_id}", response=StaffOut)
@@ -214,10 +214,10 @@ def list_tokens(request: HttpRequest):
 @router.post("/tokens", response={201: TokenCreated}, summary="Create a personal API token")
 def create_token(request: HttpRequest, payload: TokenIn):
     token, raw = actions.create_api_token(user=request.user, name=payload.name)
-    return 201, {**TokenOut.from_orm(token).dict(), "token": raw}
+    return Status(201, {**TokenOut.from_orm(token).dict(), "token": raw})
 
 
 @router.delete("/tokens/{token_id}", response={204: None}, summary="Revoke a token")
 def revoke_token(request: HttpRequest, token_id: int):
     actions.revoke_api_token(user=request.user, token_id=token_id)
-    return 204, None
+    return Status(204, None)

@@ -209,7 +209,7 @@ def cmd_import_customers(args: argparse.Namespace) -> int:
     _setup()
     from manyi.customers.importing import import_customers
     from manyi.errors import DomainError, both_languages
-    from manyi.org.models import Unit
+    from manyi.org.scopes import scope_for
 
     path = Path(args.file)
     if not path.is_file():
@@ -217,7 +217,7 @@ def cmd_import_customers(args: argparse.Namespace) -> int:
     user = _user(args.user)
     outlet = None
     if args.outlet:
-        outlet = Unit.objects.filter(code=args.outlet, kind="outlet").first()
+        outlet = scope_for(user).units().filter(code=args.outlet, kind="outlet").first()
         if outlet is None:
             sys.exit(f"manyi: no outlet with code {args.outlet!r} (门店不存在)")
     bar = _progress_bar(None, " rows", "import")

@@ -10,7 +10,17 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.utils import translation
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+
+
+def _interpolate(message: Any, values: dict[str, Any]) -> str:
+    return str(message) % values
+
+
+# ``_("… %(n)d …") % values`` translates at once, in the active language; this waits until the
+# message is rendered, so both_languages() gets it in Chinese and in English.
+interpolate = lazy(_interpolate, str)
 
 
 def both_languages(message: Any) -> dict[str, str]:

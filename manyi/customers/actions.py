@@ -23,7 +23,7 @@ from manyi.customers.models import (
     Tag,
 )
 from manyi.customers.search import index_tokens
-from manyi.errors import InvalidInput, NotFound, StaleVersion
+from manyi.errors import InvalidInput, NotFound, StaleVersion, interpolate
 from manyi.org.actions import audit, diff
 from manyi.org.models import AuditAction, Unit, UnitKind
 from manyi.org.scopes import Perm, scope_for
@@ -97,7 +97,12 @@ def clean_customer_fields(values: dict[str, Any]) -> dict[str, Any]:
             text = str(values[name] or "").strip()
             if len(text) > limit:
                 errors.append(
-                    (name, _("Too long (at most %(limit)d characters).") % {"limit": limit})
+                    (
+                        name,
+                        interpolate(
+                            _("Too long (at most %(limit)d characters)."), {"limit": limit}
+                        ),
+                    )
                 )
             cleaned[name] = text
     if "name" in cleaned and not cleaned["name"]:
@@ -282,7 +287,9 @@ def clean_purchase_fields(values: dict[str, Any]) -> dict[str, Any]:
     cleaned["product"] = product
     batch = str(values.get("batch_no") or "").strip()
     if len(batch) > 50:
-        errors.append(("batch_no", _("Too long (at most %(limit)d characters).") % {"limit": 50}))
+        errors.append(
+            ("batch_no", interpolate(_("Too long (at most %(limit)d characters)."), {"limit": 50}))
+        )
     cleaned["batch_no"] = batch
     try:
         quantity = Decimal(

@@ -11,7 +11,7 @@ from ninja import Field, Query, Router, Schema, Status
 from manyi.customers import actions, queries
 from manyi.customers.models import Customer, Purchase, mask_phone
 from manyi.errors import InvalidInput, NotFound
-from manyi.org.models import Unit
+from manyi.org.models import Unit, UnitKind
 from manyi.org.scopes import Perm, scope_for
 from manyi.pagination import keyset_page
 
@@ -134,7 +134,7 @@ def _customer(request: HttpRequest, customer_id: int) -> Customer:
 def _outlet(request: HttpRequest, outlet_id: int) -> Unit:
     scope = scope_for(request.user)
     try:
-        return scope.units().get(pk=outlet_id)
+        return scope.units().get(pk=outlet_id, kind=UnitKind.OUTLET)
     except (Unit.DoesNotExist, OverflowError) as exc:
         raise InvalidInput(NotFound.default_message, field="home_outlet_id") from exc
 

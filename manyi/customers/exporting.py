@@ -41,6 +41,15 @@ def _rows(customers, show_phone: bool):
             ]
 
 
+def _text_cell(sheet, value):
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"  # typed text, never a live formula (formula injection)
+    return cell
+
+
 def export_customers(
     *,
     actor,
@@ -76,7 +85,7 @@ def export_customers(
         sheet = workbook.create_sheet("客户")
         sheet.append(header)
         for row in _rows(customers, show_phone):
-            sheet.append(row)
+            sheet.append([_text_cell(sheet, value) for value in row])
             count += 1
             if progress and count % 1000 == 0:
                 progress(count)

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from manyi.customers.models import (
     AgeBand,
@@ -15,20 +16,20 @@ _BLANK = [("", "—")]
 
 
 class CustomerForm(forms.Form):
-    name = forms.CharField(label=_("name"), max_length=50)
+    name = forms.CharField(label=pgettext_lazy("person", "name"), max_length=50)
     phone = forms.CharField(
         label=_("mobile phone"),
         max_length=30,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
     home_outlet = forms.TypedChoiceField(label=_("home outlet"), coerce=int)
+    relationship_level = forms.ChoiceField(
+        label=_("relationship level"), choices=RelationshipLevel.choices
+    )
     province = forms.CharField(label=_("province"), max_length=20, required=False)
     city = forms.CharField(label=_("city"), max_length=30, required=False)
     district = forms.CharField(label=_("district"), max_length=30, required=False)
     address_detail = forms.CharField(label=_("street address"), max_length=200, required=False)
-    relationship_level = forms.ChoiceField(
-        label=_("relationship level"), choices=RelationshipLevel.choices
-    )
     age_band = forms.ChoiceField(
         label=_("age band"), choices=_BLANK + AgeBand.choices, required=False
     )

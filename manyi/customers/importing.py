@@ -34,7 +34,7 @@ from manyi.customers.models import (
     Tag,
 )
 from manyi.customers.search import index_tokens
-from manyi.errors import InvalidInput, both_languages
+from manyi.errors import InvalidInput, both_languages, interpolate
 from manyi.org.actions import audit
 from manyi.org.models import AuditAction, Unit, UnitKind
 from manyi.org.scopes import Perm, Scope, scope_for
@@ -284,8 +284,10 @@ class _Importer:
             errors.append(
                 (
                     "phone",
-                    _("This phone is already on row %(row)d of the file.")
-                    % {"row": self.seen_phones[phone]},
+                    interpolate(
+                        _("This phone is already on row %(row)d of the file."),
+                        {"row": self.seen_phones[phone]},
+                    ),
                 )
             )
         purchase = None

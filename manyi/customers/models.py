@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from manyi.org.models import Unit
 
@@ -78,7 +79,7 @@ class Customer(models.Model):
     home_outlet = models.ForeignKey(
         Unit, verbose_name=_("home outlet"), on_delete=models.PROTECT, related_name="customers"
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     phone = models.CharField(_("mobile phone"), max_length=11)
     province = models.CharField(_("province"), max_length=20, blank=True, default="")
     city = models.CharField(_("city"), max_length=30, blank=True, default="")

@@ -11,6 +11,7 @@ from manyi.customers import search as customer_search
 from manyi.customers.models import Customer, Purchase, Tag
 from manyi.errors import NotFound
 from manyi.org.models import AuditEntry
+from manyi.org.queries import field_label
 from manyi.org.scopes import Perm, Scope
 
 
@@ -41,6 +42,8 @@ class CustomerFilters:
             outlet = int(params.get("outlet") or 0) or None
         except (TypeError, ValueError):
             outlet = None
+        if outlet is not None and not 0 < outlet < 2**63:
+            outlet = -1  # no unit has this id: an empty list, not a database overflow
         return cls(
             q=text("q"),
             outlet=outlet,
@@ -144,7 +147,7 @@ def customer_timeline(customer: Customer, *, limit: int = 100) -> list[TimelineI
                 at=entry.at.date() if hasattr(entry.at, "date") else entry.at,
                 kind="audit",
                 title=entry.get_action_display(),
-                detail=", ".join(sorted(entry.changes)),
+                detail="、".join(field_label(Customer, name) for name in sorted(entry.changes)),
                 actor=actor,
             )
         )

@@ -153,9 +153,13 @@ def get_unit(request: HttpRequest, unit_id: int):
 @router.post("/units", response={201: UnitOut})
 def create_unit(request: HttpRequest, payload: UnitIn):
     parent = _unit_field(request, payload.parent_id, Perm.MANAGE_UNITS, "parent_id")
-    unit = actions.create_unit(
-        actor=request.user, parent=parent, **payload.dict(exclude={"parent_id"})
-    )
+    try:
+        unit = actions.create_unit(
+            actor=request.user, parent=parent, **payload.dict(exclude={"parent_id"})
+        )
+    except InvalidInput as exc:
+        exc.errors = [("parent_id" if f == "parent" else f, m) for f, m in exc.errors]
+        raise
     return Status(201, unit)
 
 

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from manyi.org.models import Industry, Role, UnitKind
 
@@ -33,7 +34,7 @@ class UnitEditForm(UnitForm):
 
 class StaffForm(forms.Form):
     username = forms.CharField(label=_("user name"), max_length=150)
-    name = forms.CharField(label=_("name"), max_length=50)
+    name = forms.CharField(label=pgettext_lazy("person", "name"), max_length=50)
     role = forms.ChoiceField(label=_("role"), choices=Role.choices)
     unit = forms.TypedChoiceField(label=_("home unit"), coerce=int)
     password = forms.CharField(label=_("initial password"), widget=forms.PasswordInput)

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class UnitKind(models.TextChoices):
@@ -125,7 +126,7 @@ class Staff(models.Model):
         Unit, verbose_name=_("home unit"), on_delete=models.PROTECT, related_name="staff"
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True, default="")
     employee_no = models.CharField(_("employee number"), max_length=32, blank=True, default="")
     created_at = models.DateTimeField(_("created at"), default=timezone.now)

@@ -36,11 +36,32 @@ def history_of(scope: Scope, obj: Model, limit: int = 50) -> list[AuditEntry]:
     """The audit entries of one record, newest first (empty without the right to see them)."""
     if not scope.can(Perm.VIEW_AUDIT):
         return []
-    return list(
+    entries = list(
         AuditEntry.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
         .select_related("actor__staff")
         .order_by("-at", "-id")[:limit]
     )
+    for entry in entries:
+        # (label, old, new) with the field's translated label, for the history panel.
+        entry.change_rows = [
+            (field_label(type(obj), name), *change)
+            for name, change in entry.changes.items()
+            if isinstance(change, list) and len(change) == 2
+        ]
+    return entries
+
+
+def field_label(model: type[Model], name: str) -> str:
+    """A field's translated label (or the name itself for pseudo-fields like is_active)."""
+    from django.core.exceptions import FieldDoesNotExist
+    from django.utils.translation import gettext as _
+
+    if name == "is_active" and not hasattr(model, "is_active"):
+        return _("may log in")
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name
 
 
 def audit_entries(scope: Scope) -> QuerySet[AuditEntry]:

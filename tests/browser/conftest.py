@@ -54,15 +54,19 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
 
 
-def zh(message: str) -> str:
+def zh(message: str, context: str | None = None) -> str:
     """``message`` as the Chinese UI shows it (from the catalogue, so a reworded translation
     does not break the tests)."""
     with translation.override("zh-hans"):
+        if context:
+            return translation.pgettext(context, message)
         return translation.gettext(message)
 
 
-def en(message: str) -> str:
+def en(message: str, context: str | None = None) -> str:
     with translation.override("en"):
+        if context:
+            return translation.pgettext(context, message)
         return translation.gettext(message)
 
 

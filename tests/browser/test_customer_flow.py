@@ -58,7 +58,7 @@ def test_frontline_adds_a_customer_and_finds_them(site, phone, make_customer):
 
     phone.get_by_role("link", name=zh("Add a customer")).tap()
     expect(phone.get_by_role("heading", level=1)).to_have_text(zh("New customer"))
-    field(phone, zh("name")).fill(NAME)
+    field(phone, zh("name", "person")).fill(NAME)
     field(phone, zh("mobile phone")).fill(PHONE_TYPED)
     # Sales works in one outlet: it is chosen already.
     expect(phone.get_by_role("combobox", name=zh("home outlet"))).to_have_value(str(world.east1.pk))
@@ -107,7 +107,7 @@ def test_frontline_adds_a_customer_and_finds_them(site, phone, make_customer):
 def test_invalid_phone_is_refused_next_to_the_field(site, phone):
     site.login(phone, "sales")
     phone.goto(f"{site.url}/customers/new/")
-    field(phone, zh("name")).fill(NAME)
+    field(phone, zh("name", "person")).fill(NAME)
     field(phone, zh("mobile phone")).fill("1391234")
     phone.get_by_role("button", name=zh("Save")).tap()
 
@@ -118,7 +118,7 @@ def test_invalid_phone_is_refused_next_to_the_field(site, phone):
     expect(phone_field.get_by_role("alert")).to_be_visible()
     expect(phone_input).to_have_attribute("aria-invalid", "true")
     expect(phone_input).to_have_value("1391234")  # what was typed is kept
-    expect(field(phone, zh("name"))).to_have_value(NAME)
+    expect(field(phone, zh("name", "person"))).to_have_value(NAME)
     expect(phone.get_by_role("heading", level=1)).to_have_text(zh("New customer"))
     # The only error on the page is the phone's.
     expect(phone.get_by_role("alert")).to_have_count(1)

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from manyi import views
 from manyi.api import api
@@ -13,6 +13,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
+    # Anything else under /api/ gets a JSON problem document, not an HTML page.
+    re_path(r"^api/", views.api_not_found),
     path("admin/", admin.site.urls),
     path("", include("manyi.org.urls")),
     path("customers/", include("manyi.customers.urls")),

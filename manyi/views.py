@@ -2,10 +2,11 @@
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from manyi.customers.queries import visible_customers
+from manyi.errors import NotFound, problem
 from manyi.org.models import UnitKind
 from manyi.org.scopes import Perm, scope_for
 
@@ -24,3 +25,9 @@ def home(request: HttpRequest) -> HttpResponse:
             visible_customers(scope).select_related("home_outlet").order_by("-pk")[:8]
         )
     return render(request, "home.html", context)
+
+
+def api_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
+    """An unknown API path: a problem document like every other API error."""
+    body = problem(404, NotFound.code, NotFound.default_message)
+    return JsonResponse(body, status=404, content_type="application/problem+json")

@@ -229,6 +229,9 @@ class _Importer:
         self.actor = actor
         self.choices = _choice_lookup()
         outlets = scope.units().filter(kind=UnitKind.OUTLET, is_active=True)
+        if scope.company_id is None and default_outlet is not None:
+            # An installation superuser imports into one company: the default outlet's.
+            outlets = outlets.filter(company_id=default_outlet.company_id)
         self.outlets: dict[str, Unit] = {}
         for outlet in outlets:
             self.outlets.setdefault(outlet.code.lower(), outlet)

@@ -529,3 +529,14 @@ def test_someone_elses_import_job_is_not_found(client, world, django_capture_on_
     client.login(username="rep", password=PASSWORD)
     assert client.get(f"/customers/imports/{job.pk}/").status_code == 404
     assert client.get(f"/customers/imports/{job.pk}/errors.csv").status_code == 404
+
+
+def test_superuser_import_stays_in_the_default_outlets_company(world, tmp_path, django_user_model):
+    root = django_user_model.objects.create_superuser("root", password="x")
+    # "O1" is the other company's outlet code; the import targets our company.
+    path = write_csv(
+        tmp_path / "c.csv", [["王五", "13812345678", "O1"]], header=["姓名", "手机号", "门店编码"]
+    )
+    result = run(root, path, default_outlet=world.east1)
+    assert {e.field for e in result.errors} == {"outlet"}
+    assert not Customer.objects.exists()

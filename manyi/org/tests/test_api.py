@@ -537,3 +537,11 @@ def test_outsider_cannot_read_a_unit_by_id(client, world):
         client.get(f"/api/v1/units/{world.east1.pk}", **auth(world.outsider)), 403
     )
     assert world.east1.name not in json.dumps(body, ensure_ascii=False)
+
+
+def test_unknown_api_path_is_a_json_problem(client, world):
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == 404 and body["detail"]["zh"] and body["detail"]["en"]

@@ -11,7 +11,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_FALSE = {"0", "false", "no", "off"}
 
 
 def _raw(name: str) -> str | None:
@@ -25,15 +25,15 @@ def _raw(name: str) -> str | None:
 
 
 def env_str(name: str, default: str = "") -> str:
-    """A string setting."""
+    """A string setting (unset or empty: the default)."""
     value = _raw(name)
-    return default if value is None else value
+    return default if value is None or value == "" else value
 
 
 def env_bool(name: str, default: bool = False) -> bool:
     """A yes/no setting: 1/0, true/false, yes/no, on/off."""
     value = _raw(name)
-    if value is None:
+    if value is None or not value.strip():
         return default
     low = value.strip().lower()
     if low in _TRUE:
@@ -62,6 +62,6 @@ def env_int(name: str, default: int, minimum: int | None = None, maximum: int | 
 def env_list(name: str, default: list[str] | None = None) -> list[str]:
     """A comma-separated list setting."""
     value = _raw(name)
-    if value is None:
+    if value is None or not value.strip():
         return list(default or [])
     return [item.strip() for item in value.split(",") if item.strip()]

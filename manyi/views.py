@@ -18,7 +18,11 @@ def home(request: HttpRequest) -> HttpResponse:
         regions=Count("pk", filter=Q(kind=UnitKind.REGION)),
         outlets=Count("pk", filter=Q(kind=UnitKind.OUTLET)),
     )
-    context = {"scope": scope, "units": units}
+    context = {
+        "scope": scope,
+        "units": units,
+        "can_edit_customers": scope.can(Perm.EDIT_CUSTOMERS),
+    }
     if scope.can(Perm.VIEW_CUSTOMERS):
         context["customer_count"] = visible_customers(scope).count()
         context["recent_customers"] = list(

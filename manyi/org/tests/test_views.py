@@ -180,3 +180,12 @@ def test_admin_is_for_superusers_only(client, world, django_user_model):
     client.logout()
     login(client, "root")
     assert client.get("/admin/").status_code == 200
+
+
+def test_home_offers_adding_customers_only_to_editors(client, world, make_customer):
+    make_customer()
+    login(client, "analyst")
+    assert "/customers/new/" not in client.get("/").content.decode()
+    client.logout()
+    login(client, "sales")
+    assert "/customers/new/" in client.get("/").content.decode()

@@ -180,6 +180,30 @@ def update_unit(
     return unit
 
 
+@transaction.atomic
+def delete_unit(*, actor, unit: Unit) -> None:
+    """Remove a unit created by mistake; a unit with anything in it is deactivated instead."""
+    scope = scope_for(actor)
+    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    scope.require_unit(unit, Perm.MANAGE_UNITS)
+    if unit.kind == UnitKind.COMPANY:
+        raise Conflict(_("The company itself cannot be deleted."))
+    if unit.children.exists() or unit.staff.exists() or _holds_records(unit):
+        raise Conflict(_("This unit still has units, staff or customers; deactivate it instead."))
+    audit(actor=actor, action=AuditAction.DELETE, obj=unit, company_id=unit.company_id)
+    unit.delete()
+
+
+def _holds_records(unit: Unit) -> bool:
+    """Whether any row of another module points at the unit (PROTECT would refuse anyway)."""
+    for relation in unit._meta.related_objects:
+        if relation.one_to_many and relation.related_model is not Unit:
+            accessor = relation.get_accessor_name()
+            if accessor and accessor != "+" and getattr(unit, accessor).exists():
+                return True
+    return False
+
+
 def _clean_name(name: str) -> str:
     name = (name or "").strip()
     if not name:

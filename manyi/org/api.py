@@ -169,6 +169,12 @@ def update_unit(request: HttpRequest, unit_id: int, payload: UnitPatch):
     return actions.update_unit(actor=request.user, unit=unit, **payload.dict(exclude_unset=True))
 
 
+@router.delete("/units/{unit_id}", response={204: None}, summary="Delete an empty unit")
+def delete_unit(request: HttpRequest, unit_id: int):
+    actions.delete_unit(actor=request.user, unit=_unit(request, unit_id))
+    return Status(204, None)
+
+
 def _staff_qs(request: HttpRequest):
     scope = scope_for(request.user)
     return scope.filter(Staff.objects.select_related("user"), unit_field="unit", perm=Perm.VIEW_ORG)
@@ -208,6 +214,14 @@ def update_staff(request: HttpRequest, staff_id: int, payload: StaffPatch):
     else:
         values.pop("unit_id", None)
     return actions.update_staff(actor=request.user, staff=staff, **values)
+
+
+@router.delete("/staff/{staff_id}", response={204: None}, summary="Disable a staff login")
+def disable_staff(request: HttpRequest, staff_id: int):
+    """Staff are never deleted (their name stays on records and in the log): the login is
+    disabled."""
+    actions.update_staff(actor=request.user, staff=get_staff(request, staff_id), is_active=False)
+    return Status(204, None)
 
 
 @router.get("/tokens", response=list[TokenOut], summary="Your personal API tokens")

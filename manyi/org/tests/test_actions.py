@@ -239,3 +239,25 @@ def test_audit_entries_are_append_only(world):
         entry.save()
     with pytest.raises(ValueError, match="append-only"):
         entry.delete()
+
+
+def test_delete_empty_unit_only(world, make_customer):
+    from manyi.errors import Conflict
+
+    empty = actions.create_unit(
+        actor=world.head,
+        parent=world.south,
+        kind=UnitKind.OUTLET,
+        name="空门店",
+        code="S9",
+        industry=Industry.OTHER,
+    )
+    actions.delete_unit(actor=world.head, unit=empty)
+    assert not Unit.objects.filter(code="S9").exists()
+    assert AuditEntry.objects.filter(object_type="org.unit", action="delete").exists()
+    make_customer(outlet=world.east2)
+    for busy in (world.east, world.east1, world.east2, world.company):
+        with pytest.raises(Conflict):
+            actions.delete_unit(actor=world.head, unit=busy)
+    with pytest.raises(OutOfScope):
+        actions.delete_unit(actor=fresh_user(world.manager), unit=world.south1)

@@ -545,3 +545,27 @@ def test_unknown_api_path_is_a_json_problem(client, world):
     assert response["Content-Type"] == "application/problem+json"
     body = response.json()
     assert body["status"] == 404 and body["detail"]["zh"] and body["detail"]["en"]
+
+
+def test_delete_unit_and_disable_staff_over_the_api(client, world):
+    from manyi.org.actions import create_api_token, create_unit
+    from manyi.org.models import Industry, Unit, UnitKind
+
+    _token, raw = create_api_token(user=world.head, name="t")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    empty = create_unit(
+        actor=world.head,
+        parent=world.south,
+        kind=UnitKind.OUTLET,
+        name="空",
+        code="S9",
+        industry=Industry.OTHER,
+    )
+    assert client.delete(f"/api/v1/units/{empty.pk}", **auth).status_code == 204
+    assert not Unit.objects.filter(pk=empty.pk).exists()
+    busy = client.delete(f"/api/v1/units/{world.east1.pk}", **auth)
+    assert busy.status_code == 409 and busy.json()["code"] == "conflict"
+    tech = world.tech.staff
+    assert client.delete(f"/api/v1/staff/{tech.pk}", **auth).status_code == 204
+    tech.user.refresh_from_db()
+    assert not tech.user.is_active

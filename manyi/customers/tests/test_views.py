@@ -193,3 +193,13 @@ def test_customer_page_query_budget(client, world, make_customer, django_assert_
     login(client, "head")
     with django_assert_max_num_queries(14):
         assert client.get(f"/customers/{customer.pk}/").status_code == 200
+
+
+def test_list_page_query_budget(client, world, make_customer, django_assert_max_num_queries):
+    for i in range(60):
+        make_customer(name=f"客户{i}", phone=f"1370000{i:04d}", tags=["老客户"])
+    login(client, "head")
+    # session, user+staff, page, outlets, tags: a fixed number, whatever the page size.
+    with django_assert_max_num_queries(8):
+        response = client.get("/customers/?q=客户")
+    assert len(response.context["page"].items) == 50

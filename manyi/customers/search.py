@@ -65,8 +65,10 @@ def query_tokens(term: str) -> list[str]:
     return list(dict.fromkeys(tokens))
 
 
-def _token_filter(qs: QuerySet, tokens: list[str]) -> QuerySet:
+def _token_filter(qs: QuerySet, tokens: list[str], *, any_of: bool = False) -> QuerySet:
+    """Rows having all ``tokens`` (or, with ``any_of``, at least one), through the index."""
     if connection.vendor == "postgresql":
+        lookup = "_tokens__overlap" if any_of else "_tokens__contains"
         return qs.alias(
             _tokens=Func(
                 F("search_text"),
@@ -74,8 +76,8 @@ def _token_filter(qs: QuerySet, tokens: list[str]) -> QuerySet:
                 function="string_to_array",
                 output_field=ArrayField(TextField()),
             )
-        ).filter(_tokens__contains=tokens)
-    match = " ".join('"' + t.replace('"', '""') + '"' for t in tokens)
+        ).filter(**{lookup: tokens})
+    match = (" OR " if any_of else " ").join('"' + t.replace('"', '""') + '"' for t in tokens)
     # The statement is fixed; only the MATCH expression is a parameter.
     ids = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [match])  # noqa: S608, S611
     return qs.filter(pk__in=ids)
@@ -107,17 +109,20 @@ def _search_word(qs: QuerySet, word: str) -> QuerySet:
 
 
 def _search_digits(qs: QuerySet, digits: str) -> QuerySet:
-    """Numbers: the whole phone, its last four digits, its beginning, or a number in the address."""
+    """Numbers: the whole phone, its last four digits, its beginning, or a number in the address.
+
+    Each case is one index lookup: an OR across two indexes would make the database walk the
+    whole list instead (measured: 0.5 s at 2M customers on SQLite for a phone tail).
+    """
     if len(digits) == 11:
         return qs.filter(phone=digits)
-    # A number written in the address (门牌号), through the token index.
-    in_address = Q(
-        pk__in=_token_filter(qs, [digits]).filter(_address__contains=digits).values("pk")
-    )
     if len(digits) == 4:
-        tail = _token_filter(qs, [f"{PHONE_TAIL}{digits}"]).filter(phone__endswith=digits)
-        return qs.filter(Q(pk__in=tail.values("pk")) | in_address)
-    if len(digits) < 3:
-        return qs.filter(in_address)
-    # A phone prefix is a range on the (company, phone) unique index on both databases.
-    return qs.filter(Q(phone__gte=digits, phone__lt=digits + ":") | in_address)
+        # The phone's last four digits, or a house number (门牌号), in one token lookup.
+        return _token_filter(qs, [f"{PHONE_TAIL}{digits}", digits], any_of=True).filter(
+            Q(phone__endswith=digits) | Q(_address__contains=digits)
+        )
+    if len(digits) >= 5:
+        # The beginning of a phone: a range on the (company, phone) unique index.
+        return qs.filter(phone__gte=digits, phone__lt=digits + ":")
+    # One to three digits: a house number in the address.
+    return _token_filter(qs, [digits]).filter(_address__contains=digits)

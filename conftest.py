@@ -140,3 +140,48 @@ def fresh_user(user):
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.select_related("staff__unit").get(pk=user.pk)
+
+
+# -- API test helpers -----------------------------------------------------------------------
+
+PROBLEM_KEYS = {"type", "title", "status", "code", "detail", "errors"}
+
+
+def auth(user, name="tests"):
+    """Headers that authenticate as ``user`` with a fresh personal API token."""
+    from manyi.org.actions import create_api_token
+
+    _token, raw = create_api_token(user=user, name=name)
+    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+
+def send(client, method, url, headers, body=None):
+    """An API call with a JSON body (a str or bytes body is sent as it is)."""
+    import json
+
+    kwargs = dict(headers)
+    if body is not None:
+        kwargs["data"] = body if isinstance(body, str | bytes) else json.dumps(body)
+        kwargs["content_type"] = "application/json"
+    return getattr(client, method)(url, **kwargs)
+
+
+def assert_problem(response, status, code=None):
+    """The response is a problem document with messages in both languages; returns its body."""
+    assert response.status_code == status, response.content[:500]
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert PROBLEM_KEYS <= set(body), body
+    assert body["status"] == status
+    assert body["type"].endswith("/" + body["code"])
+    assert set(body["detail"]) == {"zh", "en"}
+    assert body["detail"]["zh"] and body["detail"]["en"]
+    assert isinstance(body["errors"], list)
+    if code is not None:
+        assert body["code"] == code
+    return body
+
+
+def field_names(body):
+    """The fields a problem document names."""
+    return [e["field"] for e in body["errors"]]

@@ -28,6 +28,19 @@ def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
     return None
 
 
+def _prepare(columns: list[models.Field], rows: list[Sequence[Any]]) -> list[list[Any]]:
+    """The rows with each value in the form the driver takes (the pk, if last, passes as is)."""
+    adapters = [(i, a) for i, a in enumerate(_adapter(f) for f in columns) if a is not None]
+    prepared = []
+    for row in rows:
+        values = list(row)
+        for index, adapt in adapters:
+            if values[index] is not None:
+                values[index] = adapt(values[index])
+        prepared.append(values)
+    return prepared
+
+
 def insert_rows(
     model: type[models.Model], fields: Sequence[str], rows: list[Sequence[Any]]
 ) -> None:
@@ -42,19 +55,8 @@ def insert_rows(
         ", ".join(quote(f.column) for f in columns),
         ", ".join(["%s"] * len(columns)),
     )
-    adapters = [(i, a) for i, a in enumerate(_adapter(f) for f in columns) if a is not None]
-    if adapters:
-        prepared = []
-        for row in rows:
-            values = list(row)
-            for index, adapt in adapters:
-                if values[index] is not None:
-                    values[index] = adapt(values[index])
-            prepared.append(values)
-    else:
-        prepared = [list(r) for r in rows]
     with connection.cursor() as cursor:
-        cursor.executemany(sql, prepared)
+        cursor.executemany(sql, _prepare(columns, rows))
 
 
 def update_rows(
@@ -75,13 +77,5 @@ def update_rows(
         ", ".join(f"{quote(f.column)} = %s" for f in columns),
         quote(meta.pk.column),
     )
-    adapters = [(i, a) for i, a in enumerate(_adapter(f) for f in columns) if a is not None]
-    prepared = []
-    for row in rows:
-        values = list(row)
-        for index, adapt in adapters:
-            if values[index] is not None:
-                values[index] = adapt(values[index])
-        prepared.append(values)
     with connection.cursor() as cursor:
-        cursor.executemany(sql, prepared)
+        cursor.executemany(sql, _prepare(columns, rows))

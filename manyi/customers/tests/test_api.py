@@ -7,42 +7,11 @@ import re
 import pytest
 from django.utils import timezone
 
-from conftest import PASSWORD
+from conftest import PASSWORD, assert_problem, auth, field_names, send
 from manyi.customers.actions import add_purchase
 from manyi.customers.models import Customer, Purchase
-from manyi.org.actions import create_api_token
 
-PROBLEM_KEYS = {"type", "title", "status", "code", "detail", "errors"}
 MASKED = re.compile(r"^1\d{2}\*{4}\d{4}$")
-
-
-def auth(user, name="tests"):
-    _token, raw = create_api_token(user=user, name=name)
-    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
-
-
-def send(client, method, url, headers, body=None):
-    kwargs = dict(headers)
-    if body is not None:
-        kwargs["data"] = body if isinstance(body, str | bytes) else json.dumps(body)
-        kwargs["content_type"] = "application/json"
-    return getattr(client, method)(url, **kwargs)
-
-
-def assert_problem(response, status, code=None):
-    assert response.status_code == status, response.content[:500]
-    assert response["Content-Type"].startswith("application/json")
-    body = response.json()
-    assert PROBLEM_KEYS <= set(body), body
-    assert body["status"] == status
-    assert body["detail"]["zh"] and body["detail"]["en"]
-    if code is not None:
-        assert body["code"] == code
-    return body
-
-
-def field_names(body):
-    return [e["field"] for e in body["errors"]]
 
 
 def customer_body(outlet, **overrides):

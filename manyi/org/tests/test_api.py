@@ -9,45 +9,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from conftest import PASSWORD
+from conftest import PASSWORD, assert_problem, auth, field_names, send
 from manyi.org.actions import create_api_token, revoke_api_token
 from manyi.org.models import ApiToken, AuditEntry, Role, Staff, Unit
 from manyi.org.scopes import ROLE_PERMS
-
-PROBLEM_KEYS = {"type", "title", "status", "code", "detail", "errors"}
-
-
-def auth(user, name="tests"):
-    _token, raw = create_api_token(user=user, name=name)
-    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
-
-
-def send(client, method, url, headers, body=None):
-    kwargs = dict(headers)
-    if body is not None:
-        kwargs["data"] = body if isinstance(body, str | bytes) else json.dumps(body)
-        kwargs["content_type"] = "application/json"
-    return getattr(client, method)(url, **kwargs)
-
-
-def assert_problem(response, status, code=None):
-    assert response.status_code == status, response.content[:500]
-    assert response["Content-Type"].startswith("application/json")
-    body = response.json()
-    assert PROBLEM_KEYS <= set(body), body
-    assert body["status"] == status
-    assert body["type"].endswith("/" + body["code"])
-    assert set(body["detail"]) == {"zh", "en"}
-    assert body["detail"]["zh"] and body["detail"]["en"]
-    assert isinstance(body["errors"], list)
-    if code is not None:
-        assert body["code"] == code
-    return body
-
-
-def field_names(body):
-    return [e["field"] for e in body["errors"]]
-
 
 # -- authentication ------------------------------------------------------------------------------
 

@@ -1,8 +1,11 @@
-"""Turns a domain error raised under a page view into a message instead of a 500."""
+"""Page middleware: the UI language, and domain errors shown as messages instead of a 500."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 from manyi.errors import DomainError, NotFound, OutOfScope
 
@@ -31,3 +34,26 @@ class DomainErrorMiddleware:
         if not referer.startswith("/") and request.get_host() not in referer:
             referer = request.path
         return HttpResponseRedirect(referer)
+
+
+class LanguageMiddleware:
+    """Chinese unless the user chose English with the switch (the language cookie).
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language, so a technician's
+    phone set to English would get an English UI nobody configured; manyi is Chinese first.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.languages = {code for code, _name in settings.LANGUAGES}
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if language not in self.languages:
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Cookie",))
+        response.headers.setdefault("Content-Language", language)
+        return response

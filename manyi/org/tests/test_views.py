@@ -189,3 +189,11 @@ def test_home_offers_adding_customers_only_to_editors(client, world, make_custom
     client.logout()
     login(client, "sales")
     assert "/customers/new/" in client.get("/").content.decode()
+
+
+def test_an_english_browser_still_gets_chinese_until_the_switch(client, world):
+    html = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="zh-hans"' in html
+    client.post("/i18n/setlang/", {"language": "en", "next": "/login/"})
+    html = client.get("/login/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert 'lang="en"' in html

@@ -16,8 +16,12 @@ help:
 	@echo "make lint   ruff, Django checks, migrations and translations up to date"
 	@echo "make bench  customer search benchmark (BENCH_CUSTOMERS=2000000 for the full run)"
 
+# Debian's python3 needs python3-venv for `-m venv`; install it when that is what is missing.
 $(BIN)/uv:
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv && \
+	  $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 # Installs exactly what uv.lock pins (the project itself in editable mode).
@@ -31,6 +35,7 @@ run: install
 	$(BIN)/manyi serve --port $(PORT)
 
 lint: install
+	bash scripts/ensure-tools.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	MANYI_DATA=$$(mktemp -d) $(BIN)/python manage.py check --fail-level WARNING
@@ -38,7 +43,6 @@ lint: install
 	$(BIN)/python scripts/check_translations.py
 
 test: install lint
-	bash scripts/ensure-chromium.sh
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 

@@ -1,7 +1,7 @@
 """Fixtures of the end-to-end tests: Debian's Chromium, driven by Playwright, against live_server.
 
 Chromium is launched once for the package (not per test). A missing browser, driver or CJK font is
-a failure with a clear message, never a skip: `bash scripts/ensure-chromium.sh` installs them.
+a failure with a clear message, never a skip: `bash scripts/ensure-tools.sh` installs them.
 
 Playwright's sync API marks an asyncio loop as running in the test thread between its calls, so
 Django's async-safety check would refuse the tests' own database work. DJANGO_ALLOW_ASYNC_UNSAFE
@@ -44,7 +44,7 @@ DESKTOP = {"viewport": {"width": 1280, "height": 800}, "locale": "zh-CN"}
 TIMEOUT_MS = 15_000
 HERE = Path(__file__).parent
 
-INSTALL_HINT = "Run `bash scripts/ensure-chromium.sh` (as root; it uses apt-get)."
+INSTALL_HINT = "Run `bash scripts/ensure-tools.sh` (as root; it uses apt-get)."
 
 
 def pytest_collection_modifyitems(config, items):

@@ -28,17 +28,27 @@ class Perm(StrEnum):
     ERASE_CUSTOMERS = "erase_customers"
     VIEW_PHONE = "view_phone"
     VIEW_AUDIT = "view_audit"
+    VIEW_CASES = "view_cases"
+    OPEN_CASES = "open_cases"
+    WORK_CASES = "work_cases"
+    ASSIGN_CASES = "assign_cases"
 
 
 _ALL = frozenset(Perm)
-_READ = frozenset({Perm.VIEW_ORG, Perm.VIEW_CUSTOMERS})
+_READ = frozenset({Perm.VIEW_ORG, Perm.VIEW_CUSTOMERS, Perm.VIEW_CASES})
 _CUSTOMER_WORK = _READ | {Perm.EDIT_CUSTOMERS, Perm.VIEW_PHONE}
+# Cases: intake opens them, field staff work them, dispatchers assign them; each workflow's
+# moves narrow this further to the roles of that step.
+_CASE_INTAKE = frozenset({Perm.OPEN_CASES})
+_CASE_WORK = frozenset({Perm.WORK_CASES})
+_CASE_DISPATCH = frozenset({Perm.OPEN_CASES, Perm.WORK_CASES, Perm.ASSIGN_CASES})
 
 # The role matrix. Tests walk it as role × action × (inside / outside the unit's subtree).
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.ADMIN: _ALL,
     Role.DEPARTMENT_HEAD: _ALL,
     Role.OUTLET_MANAGER: _CUSTOMER_WORK
+    | _CASE_DISPATCH
     | {
         Perm.MANAGE_STAFF,
         Perm.IMPORT_CUSTOMERS,
@@ -46,10 +56,10 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
         Perm.ERASE_CUSTOMERS,
         Perm.VIEW_AUDIT,
     },
-    Role.SERVICE_REP: _CUSTOMER_WORK | {Perm.IMPORT_CUSTOMERS, Perm.VIEW_AUDIT},
-    Role.TECHNICIAN: _CUSTOMER_WORK,
-    Role.INSPECTOR: _READ | {Perm.VIEW_PHONE},
-    Role.FRONTLINE: _CUSTOMER_WORK,
+    Role.SERVICE_REP: _CUSTOMER_WORK | _CASE_DISPATCH | {Perm.IMPORT_CUSTOMERS, Perm.VIEW_AUDIT},
+    Role.TECHNICIAN: _CUSTOMER_WORK | _CASE_WORK,
+    Role.INSPECTOR: _READ | _CASE_WORK | {Perm.VIEW_PHONE},
+    Role.FRONTLINE: _CUSTOMER_WORK | _CASE_INTAKE,
     # Auditors check outlets against standards; they have no business with customer data.
     Role.AUDITOR: frozenset({Perm.VIEW_ORG}),
     # Analysts read everything in their subtree, with phone numbers masked (PIPL).

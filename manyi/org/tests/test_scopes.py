@@ -9,33 +9,32 @@ from manyi.org.models import Role, Staff
 from manyi.org.scopes import NO_ACCESS, ROLE_PERMS, Perm, scope_for
 
 # Who may do what at all (the role half of the matrix).
+_DISPATCH = {Perm.OPEN_CASES, Perm.WORK_CASES, Perm.ASSIGN_CASES}
+_FIELD = {Perm.VIEW_ORG, Perm.VIEW_CUSTOMERS, Perm.VIEW_CASES, Perm.EDIT_CUSTOMERS, Perm.VIEW_PHONE}
 EXPECTED = {
     "head": set(Perm),
     "admin_role": set(Perm),
-    "manager": {
-        Perm.VIEW_ORG,
-        Perm.VIEW_CUSTOMERS,
-        Perm.EDIT_CUSTOMERS,
-        Perm.VIEW_PHONE,
+    "manager": _FIELD
+    | _DISPATCH
+    | {
         Perm.MANAGE_STAFF,
         Perm.IMPORT_CUSTOMERS,
         Perm.EXPORT_CUSTOMERS,
         Perm.ERASE_CUSTOMERS,
         Perm.VIEW_AUDIT,
     },
-    "rep": {
+    "rep": _FIELD | _DISPATCH | {Perm.IMPORT_CUSTOMERS, Perm.VIEW_AUDIT},
+    "tech": _FIELD | {Perm.WORK_CASES},
+    "inspector": {
         Perm.VIEW_ORG,
         Perm.VIEW_CUSTOMERS,
-        Perm.EDIT_CUSTOMERS,
+        Perm.VIEW_CASES,
         Perm.VIEW_PHONE,
-        Perm.IMPORT_CUSTOMERS,
-        Perm.VIEW_AUDIT,
+        Perm.WORK_CASES,
     },
-    "tech": {Perm.VIEW_ORG, Perm.VIEW_CUSTOMERS, Perm.EDIT_CUSTOMERS, Perm.VIEW_PHONE},
-    "inspector": {Perm.VIEW_ORG, Perm.VIEW_CUSTOMERS, Perm.VIEW_PHONE},
-    "sales": {Perm.VIEW_ORG, Perm.VIEW_CUSTOMERS, Perm.EDIT_CUSTOMERS, Perm.VIEW_PHONE},
+    "sales": _FIELD | {Perm.OPEN_CASES},
     "auditor": {Perm.VIEW_ORG},
-    "analyst": {Perm.VIEW_ORG, Perm.VIEW_CUSTOMERS, Perm.VIEW_AUDIT},
+    "analyst": {Perm.VIEW_ORG, Perm.VIEW_CUSTOMERS, Perm.VIEW_CASES, Perm.VIEW_AUDIT},
     "outsider": set(),
 }
 

@@ -28,6 +28,8 @@ class Perm(StrEnum):
     ERASE_CUSTOMERS = "erase_customers"
     VIEW_PHONE = "view_phone"
     VIEW_AUDIT = "view_audit"
+    # Working hours, holidays and make-up workdays of the business calendar (SLA clocks).
+    MANAGE_CALENDAR = "manage_calendar"
     VIEW_CASES = "view_cases"
     OPEN_CASES = "open_cases"
     WORK_CASES = "work_cases"

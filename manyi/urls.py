@@ -18,4 +18,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("manyi.org.urls")),
     path("customers/", include("manyi.customers.urls")),
+    path("calendar/", include("manyi.calendars.urls")),
 ]

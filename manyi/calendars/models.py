@@ -144,8 +144,8 @@ class DayOverride(models.Model):
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 
     class Meta:
-        verbose_name = _("calendar day")
-        verbose_name_plural = _("calendar days")
+        verbose_name = _("special day")
+        verbose_name_plural = _("special days")
         ordering = ["date"]
         constraints = [
             # Also the index of the calendar's one query per load: company and a date range.

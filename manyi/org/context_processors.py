@@ -12,6 +12,7 @@ _MENU = [
     ("org:units", _("Organisation"), Perm.VIEW_ORG),
     ("org:staff", _("Staff"), Perm.VIEW_ORG),
     ("org:audit", _("Audit log"), Perm.VIEW_AUDIT),
+    ("calendars:index", _("Business calendar"), Perm.MANAGE_CALENDAR),
 ]
 
 

@@ -45,8 +45,8 @@ class Migration(migrations.Migration):
                 ('company', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='org.unit', verbose_name='company')),
             ],
             options={
-                'verbose_name': 'calendar day',
-                'verbose_name_plural': 'calendar days',
+                'verbose_name': 'special day',
+                'verbose_name_plural': 'special days',
                 'ordering': ['date'],
                 'constraints': [models.UniqueConstraint(fields=('company', 'date'), name='dayoverride_unique_per_company')],
             },

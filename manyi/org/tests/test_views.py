@@ -39,7 +39,7 @@ def test_wrong_password_is_refused(client, world):
 @pytest.mark.parametrize(
     ("persona", "visible"),
     [
-        ("head", {"Customers", "Organisation", "Staff", "Audit log"}),
+        ("head", {"Customers", "Organisation", "Staff", "Audit log", "Business calendar"}),
         ("auditor", {"Organisation", "Staff"}),
         ("outsider", set()),
     ],

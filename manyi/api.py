@@ -86,11 +86,13 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from manyi.calendars.api import router as calendars_router
     from manyi.customers.api import router as customers_router
     from manyi.org.api import router as org_router
 
     api.add_router("/v1/", org_router)
     api.add_router("/v1/", customers_router)
+    api.add_router("/v1/", calendars_router)
 
 
 _register_routers()

@@ -21,8 +21,10 @@ from manyi.calendars.models import (
     WorkingHours,
 )
 from manyi.calendars.service import BusinessCalendar, calendar_for
+from manyi.errors import NotFound
 from manyi.org.models import Unit, UnitKind
 from manyi.org.queries import history_of
+from manyi.org.scopes import Perm, Scope
 
 
 @dataclass
@@ -99,6 +101,26 @@ class YearView:
     holidays_on_workdays: int = 0
     makeup_workdays: int = 0
     workdays: int = 0
+
+
+def calendar_company(scope: Scope, perm: Perm, company_id: int | None = None) -> Unit:
+    """The company whose calendar the user reads or manages: their own; an installation
+    superuser (no staff record) names one with ``company_id`` (else the first company).
+    Refused without ``perm``; managing (any perm but VIEW_ORG) needs it company-wide, since
+    the holidays apply to every outlet."""
+    scope.require(perm)
+    companies = Unit.objects.filter(kind=UnitKind.COMPANY)
+    if scope.company_id is not None:
+        company = companies.filter(pk=scope.company_id).first()
+    elif company_id is not None:
+        company = companies.filter(pk=company_id).first()
+    else:
+        company = companies.order_by("pk").first()
+    if company is None:
+        raise NotFound()
+    if perm != Perm.VIEW_ORG:
+        scope.require_unit(company, perm)
+    return company
 
 
 def year_view(company: Unit, year: int) -> YearView:

@@ -27,26 +27,14 @@ from manyi.org.scopes import Perm, scope_for
 
 def _company(request: HttpRequest) -> Unit:
     """The company whose calendar the user manages (refused unless they may, company-wide)."""
-    scope = scope_for(request.user)
-    scope.require(Perm.MANAGE_CALENDAR)
-    companies = Unit.objects.filter(kind=UnitKind.COMPANY)
-    if scope.company_id is not None:
-        company = companies.get(pk=scope.company_id)
-    else:
-        # An installation superuser (no staff record) picks the company with ?company=.
-        company = companies.filter(pk=_int(request.GET.get("company"))).first() or (
-            companies.order_by("pk").first()
-        )
-        if company is None:
-            raise NotFound()
-    scope.require_unit(company, Perm.MANAGE_CALENDAR)
-    return company
+    company_id = _int(request.GET.get("company"))
+    return queries.calendar_company(scope_for(request.user), Perm.MANAGE_CALENDAR, company_id)
 
 
 def _int(value) -> int | None:
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 

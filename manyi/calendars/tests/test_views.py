@@ -227,3 +227,12 @@ def test_the_deadline_check_rejects_fractional_days(client, world):
     query = {"start": "2026-03-04T10:00", "unit": world.company.pk, "rule": "calendar_days"}
     response = client.get("/calendar/deadline/", {**query, "amount": "1.5"})
     assert response.context["result"] is None and "amount" in response.context["form"].errors
+
+
+def test_the_year_page_has_a_query_budget(client, world, django_assert_max_num_queries):
+    login(client, "head")
+    client.get("/calendar/2026/")  # seeds the year
+    for day in ("2026-03-02", "2026-03-03", "2026-03-04"):
+        client.post(f"/calendar/days/{day}/", {"kind": "holiday", "name": "年会"})
+    with django_assert_max_num_queries(12):
+        assert client.get("/calendar/2026/").status_code == 200

@@ -414,8 +414,10 @@ def set_working_hours(*, actor, unit: Unit, week: Any) -> WorkingHours:
     """Set the weekly working hours of the company (its default) or of one outlet."""
     company_id, outlet_id = _hours_target(actor, unit)
     cleaned = clean_week(week)
+    # of=("self",): the company default is found with "outlet IS NULL", which PostgreSQL reads
+    # through an outer join it cannot lock.
     hours = (
-        WorkingHours.objects.select_for_update()
+        WorkingHours.objects.select_for_update(of=("self",))
         .filter(company_id=company_id, outlet_id=outlet_id)
         .first()
     )

@@ -34,7 +34,7 @@ def parse_day_text(text: str) -> list[list[str]]:
 
 
 class DayForm(forms.Form):
-    kind = forms.ChoiceField(label=_("kind"), choices=DayKind.choices, widget=forms.RadioSelect)
+    kind = forms.ChoiceField(label=_("kind"), choices=DayKind.choices)
     name = forms.CharField(
         label=_("name"),
         max_length=50,

@@ -97,6 +97,14 @@ class StaleVersion(DomainError):
     )
 
 
+class InvalidMove(DomainError):
+    """The workflow does not allow this move from the case's current stage."""
+
+    status = 409
+    code = "invalid-move"
+    default_message = _("This step is not possible at the case's current stage.")
+
+
 class Conflict(DomainError):
     """The operation conflicts with existing data."""
 

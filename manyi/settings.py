@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "manyi.org",
     "manyi.calendars",
     "manyi.customers",
+    "manyi.cases",
+    "manyi.workorders",
 ]
 
 MIDDLEWARE = [

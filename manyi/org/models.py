@@ -129,6 +129,10 @@ class Staff(models.Model):
     name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True, default="")
     employee_no = models.CharField(_("employee number"), max_length=32, blank=True, default="")
+    # 持证上岗 (002 第七章): only licensed staff go on site. Interim fields until the
+    # certification module issues licences.
+    work_licence = models.BooleanField(_("holds a work licence"), default=False)
+    licence_expires_on = models.DateField(_("licence valid until"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
@@ -142,6 +146,13 @@ class Staff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_role_display()})"
+
+    def has_valid_licence(self, on=None) -> bool:
+        """Whether the person may go on site (持证上岗) on the given day (default: today)."""
+        if not self.work_licence:
+            return False
+        day = on or timezone.localdate()
+        return self.licence_expires_on is None or self.licence_expires_on >= day
 
 
 def token_digest(raw: str) -> str:

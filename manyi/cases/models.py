@@ -1,0 +1,170 @@
+"""The case engine's data: a case, its timeline, and the counter behind its number."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from manyi.cases.workflow import Priority, get_workflow
+
+
+class Case(models.Model):
+    """One piece of work for one customer: a work order, a complaint, … (see workflow.py)."""
+
+    kind = models.CharField(_("kind"), max_length=20)
+    number = models.CharField(_("number"), max_length=24, unique=True)
+    company = models.ForeignKey(
+        "org.Unit", verbose_name=_("company"), on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.ForeignKey(
+        "org.Unit", verbose_name=_("outlet"), on_delete=models.PROTECT, related_name="cases"
+    )
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    assignee = models.ForeignKey(
+        "org.Staff",
+        verbose_name=_("responsible"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+    )
+    stage = models.CharField(_("stage"), max_length=30)
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True, default="")
+    # Optimistic locking: every change bumps it; a move made on an older version is refused.
+    version = models.PositiveIntegerField(_("version"), default=1)
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    stage_entered_at = models.DateTimeField(_("stage entered at"), default=timezone.now)
+    # The current stage's deadline on the business calendar; None when the stage has no clock.
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    paused_at = models.DateTimeField(_("clock paused at"), null=True, blank=True)
+    pause_reason = models.CharField(_("pause reason"), max_length=200, blank=True, default="")
+    # Set when the current stage's breach was notified: a breach is reported once.
+    breached_at = models.DateTimeField(_("deadline missed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    counters = models.JSONField(_("counters"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-id"]
+        indexes = [
+            # The department queue: a company's open cases by stage, soonest due first.
+            models.Index(fields=["company", "stage", "due_at"], name="case_queue_idx"),
+            # A technician's list: their open cases, soonest due first.
+            models.Index(fields=["assignee", "closed_at", "due_at"], name="case_assignee_idx"),
+            # Overdue sweeps: running clocks only.
+            models.Index(
+                fields=["due_at"],
+                name="case_running_due_idx",
+                condition=Q(closed_at__isnull=True, paused_at__isnull=True),
+            ),
+            # An outlet's cases, newest first (keyset pages).
+            models.Index(fields=["unit", "-id"], name="case_unit_idx"),
+            # A customer's cases on their page.
+            models.Index(fields=["customer", "-opened_at"], name="case_customer_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def workflow(self):
+        return get_workflow(self.kind)
+
+    @property
+    def stage_def(self):
+        return self.workflow.stage(self.stage)
+
+    def get_stage_display(self) -> str:
+        return str(self.stage_def.label)
+
+    def is_overdue(self, now=None) -> bool:
+        """Whether the running clock of the current stage has passed its deadline."""
+        if self.due_at is None or self.paused_at is not None or self.closed_at is not None:
+            return False
+        return (now or timezone.now()) > self.due_at
+
+
+class EventKind(models.TextChoices):
+    OPENED = "opened", _("Opened")
+    MOVE = "move", _("Stage change")
+    ASSIGN = "assign", _("Assignment")
+    CALL = "call", _("Call")
+    VISIT = "visit", _("Visit")
+    NOTE = "note", _("Note")
+    PHOTO = "photo", _("Photo")
+    SIGNATURE = "signature", _("Signature")
+    PAUSE = "pause", _("Clock paused")
+    RESUME = "resume", _("Clock resumed")
+    BREACH = "breach", _("Deadline missed")
+
+
+class CallOutcome(models.TextChoices):
+    REACHED = "reached", _("Reached")
+    NO_ANSWER = "no_answer", _("No answer")
+    RESCHEDULED = "rescheduled", _("Rescheduled")
+
+
+class CaseEvent(models.Model):
+    """One line of a case's timeline: what happened, who did it, when."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=EventKind.choices)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    text = models.TextField(_("text"), blank=True, default="")
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["at", "id"]
+        indexes = [
+            # The timeline of one case, in order.
+            models.Index(fields=["case", "at"], name="case_event_case_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class CaseCounter(models.Model):
+    """The last number given to a kind of case in a year (FW-2026-000123)."""
+
+    kind = models.CharField(max_length=20)
+    year = models.PositiveSmallIntegerField()
+    value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "year"], name="case_counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.year}: {self.value}"

@@ -1,0 +1,150 @@
+"""Work-order writes that are not stage moves: intake, the first visit, visits, sign-off."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from manyi.cases import actions as cases
+from manyi.cases.models import Case, CaseEvent, EventKind
+from manyi.customers.actions import normalize_phone
+from manyi.errors import Conflict, InvalidInput
+from manyi.org.actions import audit
+from manyi.org.models import AuditAction
+from manyi.org.scopes import Perm
+from manyi.workorders.models import Evaluation, WorkOrder
+from manyi.workorders.workflow import KIND
+
+
+@transaction.atomic
+def take_order(
+    *,
+    actor,
+    customer,
+    site_address: str = "",
+    installer_name: str = "",
+    installer_phone: str = "",
+    planned_start: dt.date | None = None,
+    products: str = "",
+    priority: str = "normal",
+    title: str = "",
+) -> Case:
+    """Intake (接单): the front line files the construction contact form at the sale."""
+    errors = []
+    site_address = (site_address or customer.full_address or "").strip()
+    if not site_address or len(site_address) > 200:
+        errors.append(("site_address", _("Enter the site address (at most 200 characters).")))
+    installer_name = (installer_name or "").strip()
+    if len(installer_name) > 50:
+        errors.append(("installer_name", _("Too long (at most 50 characters).")))
+    if installer_phone:
+        try:
+            installer_phone = normalize_phone(installer_phone)
+        except InvalidInput as exc:
+            errors.append(("installer_phone", exc.message))
+    if planned_start is not None and planned_start < timezone.localdate() - dt.timedelta(days=365):
+        errors.append(("planned_start", _("The planned start is too far in the past.")))
+    if errors:
+        raise InvalidInput(errors=errors)
+    case = cases.open_case(
+        actor=actor,
+        kind=KIND,
+        customer=customer,
+        title=(title or "").strip() or _("Service for %(site)s") % {"site": site_address[:60]},
+        description=(products or "").strip(),
+        priority=priority,
+    )
+    WorkOrder.objects.create(
+        case=case,
+        site_address=site_address,
+        installer_name=installer_name,
+        installer_phone=installer_phone or "",
+        planned_start=planned_start,
+        products=(products or "").strip(),
+    )
+    return case
+
+
+@transaction.atomic
+def set_first_visit(*, actor, case: Case, at: dt.datetime) -> WorkOrder:
+    """Record the first visit agreed with the customer (联系)."""
+    _scope, case = cases.locked_case(actor, case, Perm.WORK_CASES)
+    if case.stage not in ("contact", "service"):
+        raise Conflict(_("The first visit is agreed while contacting the customer."))
+    if timezone.is_naive(at):
+        at = timezone.make_aware(at)
+    order = case.workorder
+    order.first_visit_at = at
+    order.save(update_fields=["first_visit_at"])
+    cases.record_event(
+        case,
+        EventKind.NOTE,
+        actor,
+        text=str(_("First visit agreed")),
+        first_visit_at=at.isoformat(),
+    )
+    return order
+
+
+@transaction.atomic
+def log_visit(
+    *,
+    actor,
+    case: Case,
+    step: str,
+    products: str = "",
+    mix_ratio: str = "",
+    notes: str = "",
+    customer_informed: bool = False,
+) -> CaseEvent:
+    """One line of the tracking card (客户服务跟踪卡): the process step served on a visit."""
+    _scope, case = cases.locked_case(actor, case, Perm.WORK_CASES)
+    if case.stage != "service":
+        raise Conflict(_("Visits are logged while the case is in service."))
+    step = (step or "").strip()
+    if not step or len(step) > 100:
+        raise InvalidInput(
+            _("Name the process step served (at most 100 characters)."), field="step"
+        )
+    return cases.record_event(
+        case,
+        EventKind.VISIT,
+        actor,
+        text=(notes or "").strip()[:2000],
+        step=step,
+        products=(products or "").strip()[:200],
+        mix_ratio=(mix_ratio or "").strip()[:100],
+        customer_informed=bool(customer_informed),
+    )
+
+
+@transaction.atomic
+def sign_record(*, actor, case: Case, signer_name: str, evaluation: str) -> WorkOrder:
+    """The customer signs the service record form with an overall evaluation; then it is frozen."""
+    _scope, case = cases.locked_case(actor, case, Perm.WORK_CASES)
+    if case.stage != "record":
+        raise Conflict(_("The record is signed when the service is finished."))
+    order = WorkOrder.objects.select_for_update().get(case=case)
+    if order.signed_at is not None:
+        raise Conflict(_("The record is already signed and cannot change."))
+    signer_name = (signer_name or "").strip()
+    if not signer_name or len(signer_name) > 50:
+        raise InvalidInput(_("Enter the name of the person signing."), field="signer_name")
+    if evaluation not in Evaluation.values:
+        raise InvalidInput(_("Not one of the available choices."), field="evaluation")
+    order.signed_by = signer_name
+    order.signed_at = timezone.now()
+    order.evaluation = evaluation
+    order.save(update_fields=["signed_by", "signed_at", "evaluation"])
+    cases.record_event(case, EventKind.SIGNATURE, actor, signer=signer_name, evaluation=evaluation)
+    audit(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=case,
+        company_id=case.company_id,
+        changes={"signed_by": [None, signer_name]},
+    )
+    return order

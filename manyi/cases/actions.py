@@ -14,7 +14,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from manyi.cases.models import CallOutcome, Case, CaseCounter, CaseEvent, EventKind
+from manyi.cases.models import (
+    Attachment,
+    AttachmentKind,
+    CallOutcome,
+    Case,
+    CaseCounter,
+    CaseEvent,
+    EventKind,
+)
 from manyi.cases.sla import deadline_for, resumed_deadline
 from manyi.cases.workflow import Priority, Workflow, get_workflow
 from manyi.errors import InvalidInput, InvalidMove, NotFound, OutOfScope, StaleVersion
@@ -348,3 +356,52 @@ def sweep_breaches(now=None) -> int:
                 record_event(case, EventKind.BREACH, None, stage=stage, due_at=due_at.isoformat())
                 reported += 1
     return reported
+
+
+# Photos from a phone camera and signature images; anything else is refused.
+IMAGE_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+
+
+def _sniff_image(data: bytes) -> str:
+    for magic, content_type in IMAGE_TYPES.items():
+        if data.startswith(magic):
+            return content_type
+    raise InvalidInput(_("Upload a JPEG or PNG image."), field="file")
+
+
+def store_attachment(
+    *, actor, case: Case, data: bytes, kind: str, name: str, event: CaseEvent | None = None
+) -> Attachment:
+    """Keep an image on the case (inside the caller's transaction)."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    if not data or len(data) > MAX_ATTACHMENT_BYTES:
+        raise InvalidInput(_("The image is empty or larger than 10 MB."), field="file")
+    content_type = _sniff_image(data)
+    extension = "png" if content_type == "image/png" else "jpg"
+    digest = hashlib.sha256(data).hexdigest()
+    attachment = Attachment(
+        case=case,
+        event=event,
+        kind=kind,
+        content_type=content_type,
+        size=len(data),
+        sha256=digest,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    attachment.file.save(f"{kind}-{digest[:16]}.{extension}", ContentFile(data), save=False)
+    attachment.save()
+    return attachment
+
+
+@transaction.atomic
+def add_photo(*, actor, case: Case | int, data: bytes, caption: str = "") -> Attachment:
+    """A photo of the site, on the timeline."""
+    _scope, case = locked_case(actor, case, Perm.WORK_CASES)
+    event = record_event(case, EventKind.PHOTO, actor, text=(caption or "").strip()[:200])
+    return store_attachment(
+        actor=actor, case=case, data=data, kind=AttachmentKind.PHOTO, name="photo", event=event
+    )

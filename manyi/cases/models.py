@@ -168,3 +168,55 @@ class CaseCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.year}: {self.value}"
+
+
+class AttachmentKind(models.TextChoices):
+    PHOTO = "photo", _("Photo")
+    SIGNATURE = "signature", _("Signature")
+    DOCUMENT = "document", _("Document")
+
+
+def _attachment_path(instance: Attachment, filename: str) -> str:
+    stamp = timezone.localtime()
+    return f"cases/{stamp:%Y/%m}/{instance.case_id}/{filename}"
+
+
+class Attachment(models.Model):
+    """A file on a case: a site photo, the customer's signature image, a document.
+
+    Stored through Django's storage API (no local paths), with its SHA-256 so a signed record
+    can prove which image it carried.
+    """
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    event = models.ForeignKey(
+        CaseEvent,
+        verbose_name=_("timeline entry"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="attachments",
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=AttachmentKind.choices)
+    file = models.FileField(_("file"), upload_to=_attachment_path, max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} {self.file.name}"

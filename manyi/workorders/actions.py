@@ -121,9 +121,60 @@ def log_visit(
     )
 
 
+def record_content(case: Case, order: WorkOrder) -> str:
+    """The service record as signed: what the content hash covers (stable field order)."""
+    import json
+
+    visits = [
+        [e.at.isoformat(), e.data.get("step", ""), e.data.get("mix_ratio", ""), e.text]
+        for e in case.events.filter(kind=EventKind.VISIT).order_by("at", "id")
+    ]
+    return json.dumps(
+        {
+            "number": case.number,
+            "customer": case.customer.name,
+            "site": order.site_address,
+            "installer": [order.installer_name, order.installer_phone],
+            "products": order.products,
+            "visits": visits,
+            "evaluation": order.evaluation,
+            "signer": order.signed_by,
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+
+
+def _decode_signature(signature: bytes | str) -> bytes:
+    """PNG bytes from raw bytes or a data URL (what a canvas's toDataURL gives)."""
+    import base64
+    import binascii
+
+    if isinstance(signature, bytes):
+        return signature
+    text = (signature or "").strip()
+    prefix = "data:image/png;base64,"
+    if text.startswith(prefix):
+        text = text[len(prefix) :]
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidInput(
+            _("The signature could not be read; please sign again."), field="signature"
+        ) from exc
+
+
 @transaction.atomic
-def sign_record(*, actor, case: Case, signer_name: str, evaluation: str) -> WorkOrder:
-    """The customer signs the service record form with an overall evaluation; then it is frozen."""
+def sign_record(
+    *, actor, case: Case, signer_name: str, evaluation: str, signature: bytes | str | None = None
+) -> WorkOrder:
+    """The customer signs the service record form with an overall evaluation; then it is frozen.
+
+    The signature is the image drawn with a finger on the phone (PNG); it is kept with the
+    time, the signer's name and the SHA-256 of the record's content.
+    """
+    import hashlib
+
     _scope, case = cases.locked_case(actor, case, Perm.WORK_CASES)
     if case.stage != "record":
         raise Conflict(_("The record is signed when the service is finished."))
@@ -135,11 +186,26 @@ def sign_record(*, actor, case: Case, signer_name: str, evaluation: str) -> Work
         raise InvalidInput(_("Enter the name of the person signing."), field="signer_name")
     if evaluation not in Evaluation.values:
         raise InvalidInput(_("Not one of the available choices."), field="evaluation")
+    if signature is None or signature == "" or signature == b"":
+        raise InvalidInput(_("The customer must sign."), field="signature")
+    image = _decode_signature(signature)
     order.signed_by = signer_name
     order.signed_at = timezone.now()
     order.evaluation = evaluation
-    order.save(update_fields=["signed_by", "signed_at", "evaluation"])
-    cases.record_event(case, EventKind.SIGNATURE, actor, signer=signer_name, evaluation=evaluation)
+    event = cases.record_event(
+        case, EventKind.SIGNATURE, actor, signer=signer_name, evaluation=evaluation
+    )
+    order.signature = cases.store_attachment(
+        actor=actor, case=case, data=image, kind="signature", name="signature", event=event
+    )
+    order.signed_hash = hashlib.sha256(record_content(case, order).encode("utf-8")).hexdigest()
+    order.save(update_fields=["signed_by", "signed_at", "evaluation", "signature", "signed_hash"])
+    event.data = {
+        **event.data,
+        "content_sha256": order.signed_hash,
+        "image_sha256": order.signature.sha256,
+    }
+    event.save(update_fields=["data"])
     audit(
         actor=actor,
         action=AuditAction.UPDATE,

@@ -44,6 +44,17 @@ class WorkOrder(models.Model):
     )
     signed_by = models.CharField(_("signed by"), max_length=50, blank=True, default="")
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    signature = models.ForeignKey(
+        "cases.Attachment",
+        verbose_name=_("signature"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # SHA-256 of the record's content at signing (see actions.record_content): a signed record
+    # is frozen, and the hash shows it was not changed afterwards.
+    signed_hash = models.CharField(_("content hash"), max_length=64, blank=True, default="")
     # Acceptance (验收): the inspector's checklist and ratings of the technician.
     inspection = models.JSONField(_("inspection"), default=dict, blank=True)
     return_visit_outcome = models.CharField(
@@ -60,3 +71,37 @@ class WorkOrder(models.Model):
 
     def __str__(self) -> str:
         return str(self.case)
+
+
+class ScriptStep(models.TextChoices):
+    """Where a script is shown (002 第四章: the standard words for each step)."""
+
+    FIRST_CALL = "first_call", _("First call")
+    LATER_CALL = "later_call", _("Later calls")
+    LAST_CALL = "last_call", _("Last call")
+    FIRST_VISIT = "first_visit", _("First visit")
+    ACCEPTANCE = "acceptance", _("Acceptance")
+    OBJECTIONS = "objections", _("Handling objections")
+    RETURN_VISIT = "return_visit", _("Return visit")
+
+
+class Script(models.Model):
+    """Standard words (话术) for a step, shown beside the form of that step; admins edit them."""
+
+    company = models.ForeignKey(
+        "org.Unit", verbose_name=_("company"), on_delete=models.CASCADE, related_name="+"
+    )
+    step = models.CharField(_("step"), max_length=20, choices=ScriptStep.choices)
+    title = models.CharField(_("title"), max_length=100)
+    body = models.TextField(_("words"))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    source = models.CharField(_("source"), max_length=100, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("script")
+        verbose_name_plural = _("scripts")
+        ordering = ["step", "position", "id"]
+        indexes = [models.Index(fields=["company", "step"], name="script_company_step_idx")]
+
+    def __str__(self) -> str:
+        return self.title

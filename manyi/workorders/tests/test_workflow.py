@@ -5,6 +5,7 @@ official 2026 schedule: Spring Festival holidays 15–23 February, make-up workd
 14 February and Saturday 28 February.
 """
 
+import base64
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,11 @@ from manyi.workorders import actions
 from manyi.workorders.workflow import CHECKPOINTS
 
 SH = ZoneInfo("Asia/Shanghai")
+# A 1×1 PNG: what a signature canvas sends, in miniature.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
 
 
 def at(*args):
@@ -163,12 +169,25 @@ def test_the_whole_way_to_the_return_visit(order, world, licensed):
         order = cases.move(actor=licensed, case=order, move="hand_in", version=order.version)
         with pytest.raises(InvalidInput):  # not signed yet
             cases.move(actor=licensed, case=order, move="submit", version=order.version)
-        actions.sign_record(
-            actor=licensed, case=order, signer_name="王小明", evaluation="very_satisfied"
+        with pytest.raises(InvalidInput):  # no signature drawn
+            actions.sign_record(
+                actor=licensed, case=order, signer_name="王小明", evaluation="very_satisfied"
+            )
+        signed = actions.sign_record(
+            actor=licensed,
+            case=order,
+            signer_name="王小明",
+            evaluation="very_satisfied",
+            signature="data:image/png;base64," + base64.b64encode(PNG).decode(),
         )
+        assert len(signed.signed_hash) == 64 and signed.signature.content_type == "image/png"
         with pytest.raises(Conflict):
             actions.sign_record(
-                actor=licensed, case=order, signer_name="王小明", evaluation="satisfied"
+                actor=licensed,
+                case=order,
+                signer_name="王小明",
+                evaluation="satisfied",
+                signature=PNG,
             )
         order = cases.move(actor=licensed, case=order, move="submit", version=order.version)
     assert order.stage == "acceptance"

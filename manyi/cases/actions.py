@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from manyi import clock
 from manyi.cases.models import (
     Attachment,
     AttachmentKind,
@@ -115,7 +116,7 @@ def open_case(
         raise InvalidInput(_("Enter a title (at most 200 characters)."), field="title")
     if priority not in Priority.values:
         raise InvalidInput(_("Not one of the available choices."), field="priority")
-    now = timezone.now()
+    now = clock.now()
     case = Case(
         kind=kind,
         number=next_number(workflow, timezone.localtime(now).year),
@@ -171,7 +172,7 @@ def move(
     errors = [error for check in step.requires if (error := check(case, payload))]
     if errors:
         raise InvalidInput(errors=errors)
-    now = timezone.now()
+    now = clock.now()
     source = case.stage
     if step.counter:
         case.counters = {**case.counters, step.counter: case.counters.get(step.counter, 0) + 1}
@@ -302,7 +303,7 @@ def pause_clock(*, actor, case: Case | int, reason: str, version: int | None) ->
     reason = (reason or "").strip()
     if not reason or len(reason) > 200:
         raise InvalidInput(_("Give a reason (at most 200 characters)."), field="reason")
-    case.paused_at = timezone.now()
+    case.paused_at = clock.now()
     case.pause_reason = reason
     case.version += 1
     case.save(update_fields=["paused_at", "pause_reason", "version"])
@@ -317,7 +318,7 @@ def resume_clock(*, actor, case: Case | int, version: int | None) -> Case:
     _check_version(case, version)
     if case.paused_at is None:
         raise InvalidMove(_("The clock is not paused."))
-    now = timezone.now()
+    now = clock.now()
     sla = case.stage_def.sla_for_case(case)
     old_due = case.due_at
     case.due_at = resumed_deadline(case.unit, sla, case.due_at, case.paused_at, now)
@@ -341,7 +342,7 @@ def sweep_breaches(now=None) -> int:
     A conditional update is the lock: when two sweeps race, only the one whose update changed
     the row writes the timeline entry, so a breach is never reported twice.
     """
-    now = now or timezone.now()
+    now = now or clock.now()
     due = Case.objects.filter(
         closed_at__isnull=True, paused_at__isnull=True, breached_at__isnull=True, due_at__lt=now
     ).values_list("pk", "stage", "due_at")[:1000]

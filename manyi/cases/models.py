@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from manyi import clock
 from manyi.cases.workflow import Priority, get_workflow
 
 
@@ -44,8 +45,8 @@ class Case(models.Model):
     description = models.TextField(_("description"), blank=True, default="")
     # Optimistic locking: every change bumps it; a move made on an older version is refused.
     version = models.PositiveIntegerField(_("version"), default=1)
-    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
-    stage_entered_at = models.DateTimeField(_("stage entered at"), default=timezone.now)
+    opened_at = models.DateTimeField(_("opened at"), default=clock.now)
+    stage_entered_at = models.DateTimeField(_("stage entered at"), default=clock.now)
     # The current stage's deadline on the business calendar; None when the stage has no clock.
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
     paused_at = models.DateTimeField(_("clock paused at"), null=True, blank=True)
@@ -101,7 +102,7 @@ class Case(models.Model):
         """Whether the running clock of the current stage has passed its deadline."""
         if self.due_at is None or self.paused_at is not None or self.closed_at is not None:
             return False
-        return (now or timezone.now()) > self.due_at
+        return (now or clock.now()) > self.due_at
 
 
 class EventKind(models.TextChoices):
@@ -131,7 +132,7 @@ class CaseEvent(models.Model):
         Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="events"
     )
     kind = models.CharField(_("kind"), max_length=12, choices=EventKind.choices)
-    at = models.DateTimeField(_("at"), default=timezone.now)
+    at = models.DateTimeField(_("at"), default=clock.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),
@@ -177,7 +178,7 @@ class AttachmentKind(models.TextChoices):
 
 
 def _attachment_path(instance: Attachment, filename: str) -> str:
-    stamp = timezone.localtime()
+    stamp = timezone.localtime(clock.now())
     return f"cases/{stamp:%Y/%m}/{instance.case_id}/{filename}"
 
 
@@ -204,7 +205,7 @@ class Attachment(models.Model):
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveIntegerField(_("size"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),

@@ -12,6 +12,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from manyi import clock
 from manyi.errors import Conflict, InvalidInput, NotFound, OutOfScope
 from manyi.org.models import (
     ALLOWED_PARENT,
@@ -42,6 +43,7 @@ def audit(
 ) -> AuditEntry:
     """Append one line to the audit log (called inside the action's transaction)."""
     return AuditEntry.objects.create(
+        at=clock.now(),
         company_id=company_id,
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,

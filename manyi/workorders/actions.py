@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from manyi import clock
 from manyi.cases import actions as cases
 from manyi.cases.models import Case, CaseEvent, EventKind
 from manyi.customers.actions import normalize_phone
@@ -45,7 +46,8 @@ def take_order(
             installer_phone = normalize_phone(installer_phone)
         except InvalidInput as exc:
             errors.append(("installer_phone", exc.message))
-    if planned_start is not None and planned_start < timezone.localdate() - dt.timedelta(days=365):
+    today = timezone.localtime(clock.now()).date()
+    if planned_start is not None and planned_start < today - dt.timedelta(days=365):
         errors.append(("planned_start", _("The planned start is too far in the past.")))
     if errors:
         raise InvalidInput(errors=errors)
@@ -190,7 +192,7 @@ def sign_record(
         raise InvalidInput(_("The customer must sign."), field="signature")
     image = _decode_signature(signature)
     order.signed_by = signer_name
-    order.signed_at = timezone.now()
+    order.signed_at = clock.now()
     order.evaluation = evaluation
     event = cases.record_event(
         case, EventKind.SIGNATURE, actor, signer=signer_name, evaluation=evaluation

@@ -37,6 +37,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from manyi import clock
 from manyi.cases.actions import visible_cases
 from manyi.cases.models import Attachment, Case, CaseEvent
 from manyi.cases.workflow import Move, get_workflow
@@ -141,7 +142,7 @@ def department_queue(
     ``select_related`` (e.g. ``"workorder"``) before paging. Page with :func:`queue_page`.
     """
     filters = filters or QueueFilters()
-    now = now or timezone.now()
+    now = now or clock.now()
     qs = visible_cases(scope).select_related("customer", "unit", "assignee")
     if not filters.include_closed:
         qs = qs.filter(closed_at__isnull=True)
@@ -173,7 +174,7 @@ class QueuePage:
     items: list[Case]
     next_cursor: str | None
     size: int
-    now: dt.datetime = field(default_factory=timezone.now)
+    now: dt.datetime = field(default_factory=clock.now)
 
 
 def _micros(value: dt.datetime) -> int:
@@ -222,7 +223,7 @@ def queue_page(
     key = decode_cursor(cursor) if cursor else None
     if key is not None:
         now = key[0]
-    now = now or timezone.now()
+    now = now or clock.now()
     qs = department_queue(scope, filters, now=now)
     if key is not None:
         _now, rank, due, pk = key
@@ -254,7 +255,7 @@ def my_jobs(scope: Scope, *, now: dt.datetime | None = None, limit: int = MY_JOB
     ``next`` holds everything else that is open (due later, paused, or without a clock). One
     query; each bucket holds at most ``limit`` cases.
     """
-    now = now or timezone.now()
+    now = now or clock.now()
     if scope.staff_id is None:
         return MyJobs([], [], [], now)
     qs = with_due_order(

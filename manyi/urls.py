@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("manyi.org.urls")),
     path("customers/", include("manyi.customers.urls")),
     path("calendar/", include("manyi.calendars.urls")),
+    path("print/", include("manyi.workorders.urls_print")),
 ]

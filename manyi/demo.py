@@ -194,7 +194,10 @@ def _clear(company: Unit) -> None:
     from manyi.org.models import AuditEntry
 
     User = get_user_model()
+    from manyi.cases.models import Case
+
     with transaction.atomic():
+        Case.objects.filter(company=company).delete()
         Purchase.objects.filter(customer__company=company).delete()
         Customer.objects.filter(company=company).delete()
         Tag.objects.filter(company=company).delete()
@@ -345,7 +348,187 @@ def build_demo(
     result = import_rows(actor=head_user, header=header, rows=rows(), name="demo", progress=report)
     if result.error_count:
         raise RuntimeError(f"demo data has {result.error_count} invalid rows: {result.errors[:3]}")
+    if customers:
+        build_work_orders(company, rng, orders=min(90, customers), progress=progress)
     return company
+
+
+# How far each demo work order gets: every stage is represented, most orders finish.
+_REACH = [
+    ("intake", 6),
+    ("contact", 8),
+    ("service", 12),
+    ("record", 5),
+    ("acceptance", 6),
+    ("archive", 4),
+    ("return_visit", 10),
+    ("done", 36),
+    ("cancelled", 3),
+]
+_STEPS = ["基层处理", "批刮腻子", "打磨", "底漆", "第一遍面漆", "第二遍面漆", "收口修补"]
+_INSTALLERS = ["李师傅", "王师傅", "张师傅", "刘师傅", "陈师傅", "杨师傅"]
+# A 1×1 white PNG stands in for the customers' drawn signatures in the demo.
+_DEMO_SIGNATURE = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+def build_work_orders(
+    company: Unit,
+    rng: random.Random,
+    *,
+    orders: int = 90,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> None:
+    """Work orders in every stage, played through the real actions at past moments.
+
+    Each order is taken at a business moment of the last ~50 days and moved on by the people
+    of its outlet (front line, service representative, technician, inspector) with realistic
+    delays; orders left early in the pipeline long ago are overdue now, as in a real queue.
+    """
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from manyi import clock
+    from manyi.cases import actions as cases
+    from manyi.customers.models import Customer
+    from manyi.workorders import actions as workorders
+    from manyi.workorders.workflow import CHECKPOINTS
+
+    User = get_user_model()
+    staff = list(Staff.objects.filter(company=company).select_related("unit", "user"))
+    # 持证上岗: technicians hold a licence valid into next year; one has let it lapse.
+    technicians = [s for s in staff if s.role == Role.TECHNICIAN]
+    for index, tech in enumerate(technicians):
+        tech.work_licence = index != len(technicians) - 1
+        tech.licence_expires_on = dt.date(2027, 6, 30)
+        tech.save(update_fields=["work_licence", "licence_expires_on"])
+    licensed = {t.unit_id: t for t in technicians if t.work_licence}
+    head = User.objects.get(username=FEATURED[0].username)
+
+    def person(role: str, unit: Unit):
+        for candidate in staff:
+            if candidate.role == role and candidate.unit.contains(unit):
+                return candidate.user
+        return head
+
+    paint = [
+        c
+        for c in Customer.objects.filter(company=company)
+        .select_related("home_outlet")
+        .order_by("pk")[: orders * 4]
+        if c.home_outlet_id in licensed
+    ]
+    rng.shuffle(paint)
+    reach = [stage for stage, weight in _REACH for _ in range(weight)]
+    now = timezone.localtime(timezone.now()).replace(second=0, microsecond=0)
+    plan = []
+    for index, customer in enumerate(paint[:orders]):
+        target = reach[index % len(reach)]
+        # Taken on a weekday between 09:00 and 16:00, 1–50 days ago; later stages, older.
+        days_ago = rng.randint(1, 12) if target in ("intake", "contact") else rng.randint(8, 50)
+        taken = (now - dt.timedelta(days=days_ago)).replace(
+            hour=rng.randint(9, 15), minute=rng.choice([0, 15, 30, 45])
+        )
+        while taken.weekday() >= 5:
+            taken -= dt.timedelta(days=1)
+        plan.append((taken, index, customer, target))
+    plan.sort(key=lambda item: item[:2])  # numbered in the order they were taken
+    for done, (moment, _index, customer, target) in enumerate(plan, start=1):
+        outlet = customer.home_outlet
+        tech = User.objects.get(pk=licensed[outlet.pk].user_id)
+        rep = person(Role.SERVICE_REP, outlet)
+        inspector = person(Role.INSPECTOR, outlet)
+        intake = person(Role.FRONTLINE, outlet)
+
+        def later(hours: float) -> dt.datetime:
+            nonlocal moment
+            moment = min(moment + dt.timedelta(hours=hours), now - dt.timedelta(minutes=5))
+            return moment
+
+        with clock.travel(moment):
+            case = workorders.take_order(
+                actor=intake,
+                customer=customer,
+                installer_name=rng.choice(_INSTALLERS),
+                installer_phone=f"139{rng.randint(10000000, 99999999)}",
+                planned_start=(moment + dt.timedelta(days=rng.randint(1, 5))).date(),
+                products=f"华彩净味墙面漆 ×{rng.randint(2, 12)}",
+            )
+        if target == "intake":
+            continue
+        with clock.travel(later(rng.uniform(0.5, 3))):
+            if target == "cancelled":
+                cases.move(
+                    actor=rep,
+                    case=case,
+                    move="cancel",
+                    version=case.version,
+                    payload={"reason": "客户取消装修计划"},
+                )
+                continue
+            case = cases.assign(
+                actor=rep, case=case, assignee=licensed[outlet.pk], version=case.version
+            )
+            case = cases.move(actor=rep, case=case, move="dispatch", version=case.version)
+        if target == "contact":
+            continue
+        with clock.travel(later(rng.uniform(2, 20))):
+            cases.log_call(actor=tech, case=case, outcome="reached", note="已约上门时间")
+            cases.log_call(actor=tech, case=case, outcome="reached", party="installer")
+            workorders.set_first_visit(actor=tech, case=case, at=moment + dt.timedelta(days=2))
+            case = cases.move(actor=tech, case=case, move="contacted", version=case.version)
+        if target == "service":
+            continue
+        for step in rng.sample(_STEPS, rng.randint(2, 4)):
+            with clock.travel(later(rng.uniform(20, 60))):
+                workorders.log_visit(
+                    actor=tech, case=case, step=step, mix_ratio="1:0.2", customer_informed=True
+                )
+        with clock.travel(later(rng.uniform(1, 24))):
+            case = cases.move(actor=tech, case=case, move="hand_in", version=case.version)
+        if target == "record":
+            continue
+        with clock.travel(later(rng.uniform(1, 24))):
+            workorders.sign_record(
+                actor=tech,
+                case=case,
+                signer_name=customer.name,
+                evaluation=rng.choice(["very_satisfied", "satisfied", "satisfied", "neutral"]),
+                signature=_DEMO_SIGNATURE,
+            )
+            case = cases.move(actor=tech, case=case, move="submit", version=case.version)
+        if target == "acceptance":
+            continue
+        with clock.travel(later(rng.uniform(4, 48))):
+            case = cases.move(
+                actor=inspector,
+                case=case,
+                move="accept",
+                version=case.version,
+                payload={
+                    "checklist": dict.fromkeys(CHECKPOINTS, "pass"),
+                    "method": rng.randint(4, 5),
+                    "attitude": rng.randint(4, 5),
+                },
+            )
+        if target == "archive":
+            continue
+        with clock.travel(later(rng.uniform(2, 30))):
+            case = cases.move(actor=rep, case=case, move="archive", version=case.version)
+        if target == "return_visit":
+            continue
+        with clock.travel(later(rng.uniform(24, 200))):
+            cases.move(
+                actor=rep,
+                case=case,
+                move="close",
+                version=case.version,
+                payload={"outcome": rng.choice(["satisfied"] * 5 + ["not_satisfied"])},
+            )
+        if progress:
+            progress("work orders", done, len(plan))
 
 
 def demo_exists() -> bool:

@@ -55,7 +55,8 @@ def take_order(
         actor=actor,
         kind=KIND,
         customer=customer,
-        title=(title or "").strip() or _("Service for %(site)s") % {"site": site_address[:60]},
+        title=(title or "").strip()
+        or _("Technical service for %(customer)s") % {"customer": customer.name},
         description=(products or "").strip(),
         priority=priority,
     )

@@ -47,7 +47,8 @@ class WorkOrder(models.Model):
     signature = models.ForeignKey(
         "cases.Attachment",
         verbose_name=_("signature"),
-        on_delete=models.PROTECT,
+        # The image goes only with its case (RESTRICT allows that cascade, nothing else).
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="+",

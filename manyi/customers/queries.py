@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from manyi.customers import search as customer_search
 from manyi.customers.models import Customer, Purchase, Tag
@@ -102,18 +105,36 @@ def tag_names(scope: Scope) -> list[str]:
 class TimelineItem:
     """One line of a customer's timeline."""
 
-    at: Any
+    at: Any  # a date (purchases) or an aware datetime (everything that happened at a moment)
     kind: str
     title: str
     detail: str
     actor: str = ""
+    url: str = ""
+
+    @property
+    def sort_key(self) -> dt.datetime:
+        if isinstance(self.at, dt.datetime):
+            return self.at
+        return dt.datetime.combine(self.at, dt.time.min, tzinfo=timezone.get_current_timezone())
+
+
+# Modules above this one (cases, surveys, …) add their events to the customer's timeline by
+# registering a source here in their AppConfig.ready(): customers never imports them.
+TimelineSource = Callable[[Customer, int], list[TimelineItem]]
+TIMELINE_SOURCES: list[TimelineSource] = []
+
+
+def register_timeline_source(source: TimelineSource) -> TimelineSource:
+    """Add a source of timeline items (called once per source at start-up)."""
+    if source not in TIMELINE_SOURCES:
+        TIMELINE_SOURCES.append(source)
+    return source
 
 
 def customer_timeline(customer: Customer, *, limit: int = 100) -> list[TimelineItem]:
-    """What happened with this customer, newest first: purchases and recorded changes.
-
-    Later modules (work orders, complaints, surveys) add their events here.
-    """
+    """What happened with this customer, newest first: purchases, recorded changes, and what
+    the registered sources add (work orders, complaints, surveys)."""
     from django.utils.translation import gettext as _
 
     items = [
@@ -144,12 +165,14 @@ def customer_timeline(customer: Customer, *, limit: int = 100) -> list[TimelineI
         )
         items.append(
             TimelineItem(
-                at=entry.at.date() if hasattr(entry.at, "date") else entry.at,
+                at=entry.at,
                 kind="audit",
                 title=entry.get_action_display(),
                 detail="、".join(field_label(Customer, name) for name in sorted(entry.changes)),
                 actor=actor,
             )
         )
-    items.sort(key=lambda item: item.at, reverse=True)
+    for source in TIMELINE_SOURCES:
+        items.extend(source(customer, limit))
+    items.sort(key=lambda item: item.sort_key, reverse=True)
     return items[:limit]

@@ -292,3 +292,12 @@ def test_bulk_reassign(order, world, licensed, make_customer):
     assert set(Case.objects.values_list("assignee__name", flat=True)) == {"赵工"}
     with pytest.raises(OutOfScope):
         cases.bulk_reassign(actor=world.tech, cases=[order.pk], assignee=other, reason="x")
+
+
+def test_case_events_show_on_the_customer_timeline(order, world, licensed):
+    from manyi.customers.queries import customer_timeline
+
+    _to_contact(order, world, licensed)
+    items = [item for item in customer_timeline(order.customer) if item.kind == "case"]
+    assert {item.url for item in items} == {f"/cases/{order.pk}/"}
+    assert any("接单 → 联系" in item.detail or "Intake → Contact" in item.detail for item in items)

@@ -85,9 +85,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "-v",
         "0",
     ]
+    ticker = [sys.executable, "-m", "django", "ticker"]
     processes = [subprocess.Popen(gunicorn, env=env)]  # noqa: S603 - fixed argument lists
     if not args.no_worker:
         processes.append(subprocess.Popen(worker, env=env))  # noqa: S603
+        processes.append(subprocess.Popen(ticker, env=env))  # noqa: S603
     _print_banner(host, port)
 
     def stop(_signum=None, _frame=None) -> None:
@@ -279,7 +281,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     serve.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "3")))
-    serve.add_argument("--no-worker", action="store_true", help="do not start the task worker")
+    serve.add_argument(
+        "--no-worker", action="store_true", help="do not start the task worker and the ticker"
+    )
     serve.add_argument("--no-demo", action="store_true", help="never load the demo company")
     serve.add_argument("--access-log", action="store_true", help="log every request")
     serve.set_defaults(func=cmd_serve)

@@ -1,0 +1,28 @@
+"""Work that runs on a schedule: the ticker enqueues it, the task worker runs it.
+
+Django Tasks has no scheduler, so ``manage.py ticker`` (started by ``manyi serve``; run exactly
+one per installation) enqueues each periodic task at its interval. The tasks themselves are
+safe to run twice (they use conditional updates), so a ticker restart or a second ticker costs
+nothing but a little work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import import_module
+
+
+@dataclass(frozen=True)
+class Periodic:
+    task: str  # "module:function" of a django-tasks task
+    every_seconds: int
+
+
+SCHEDULE = [
+    Periodic("manyi.cases.tasks:sweep_breaches", 60),
+]
+
+
+def load(path: str):
+    module, name = path.split(":")
+    return getattr(import_module(module), name)

@@ -20,4 +20,5 @@ urlpatterns = [
     path("customers/", include("manyi.customers.urls")),
     path("calendar/", include("manyi.calendars.urls")),
     path("print/", include("manyi.workorders.urls_print")),
+    path("scripts/", include("manyi.workorders.urls_scripts")),
 ]

@@ -19,6 +19,8 @@ urlpatterns = [
     path("", include("manyi.org.urls")),
     path("customers/", include("manyi.customers.urls")),
     path("calendar/", include("manyi.calendars.urls")),
+    path("cases/", include("manyi.cases.urls")),
+    path("work-orders/", include("manyi.workorders.urls")),
     path("print/", include("manyi.workorders.urls_print")),
     path("scripts/", include("manyi.workorders.urls_scripts")),
 ]

@@ -8,6 +8,8 @@ from manyi.org.scopes import Perm, scope_for
 
 _MENU = [
     ("home", _("Home"), None),
+    ("cases:mine", _("My jobs"), Perm.WORK_CASES),
+    ("cases:queue", _("Work queue"), Perm.VIEW_CASES),
     ("customers:list", _("Customers"), Perm.VIEW_CUSTOMERS),
     ("org:units", _("Organisation"), Perm.VIEW_ORG),
     ("org:staff", _("Staff"), Perm.VIEW_ORG),

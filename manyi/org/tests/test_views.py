@@ -39,7 +39,19 @@ def test_wrong_password_is_refused(client, world):
 @pytest.mark.parametrize(
     ("persona", "visible"),
     [
-        ("head", {"Customers", "Organisation", "Staff", "Audit log", "Business calendar"}),
+        (
+            "head",
+            {
+                "My jobs",
+                "Work queue",
+                "Customers",
+                "Organisation",
+                "Staff",
+                "Audit log",
+                "Business calendar",
+            },
+        ),
+        ("tech", {"My jobs", "Work queue", "Customers", "Organisation", "Staff"}),
         ("auditor", {"Organisation", "Staff"}),
         ("outsider", set()),
     ],

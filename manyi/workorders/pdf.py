@@ -96,7 +96,8 @@ def _build(story: list, *, title: str, case: Case) -> bytes:
     )
     printed = timezone.localtime().strftime("%Y-%m-%d %H:%M")
     # STSong-Light has no middle dot (·): separate with plain ASCII.
-    footer = f"{case.company.name} | {case.number} | {_('Printed')} {printed}"
+    printed_label = _("Printed")
+    footer = f"{case.company.name} | {case.number} | {printed_label} {printed}"
     doc.build(story, canvasmaker=_numbered_canvas(footer))
     return buffer.getvalue()
 
@@ -109,7 +110,7 @@ def _header(case: Case, title: str) -> list:
     return [
         _p(case.company.name, _SUB),
         _p(title, _TITLE),
-        _p(f"{_('No.')} {case.number}", _SUB),
+        _p(_("No. %(number)s") % {"number": case.number}, _SUB),
         Spacer(1, 4 * mm),
     ]
 

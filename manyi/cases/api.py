@@ -315,6 +315,24 @@ def my_jobs(request: HttpRequest):
     }
 
 
+@router.post(
+    "/cases/bulk-reassign",
+    response=BulkReassignOut,
+    summary="Hand a set of cases to someone else",
+    description="All or nothing: a case you may not see makes the whole request 404.",
+)
+def bulk_reassign(request: HttpRequest, body: BulkReassignIn):
+    scope_for(request.user).require(Perm.ASSIGN_CASES)
+    staff = _assignee(request, body.assignee_id)
+    try:
+        changed = actions.bulk_reassign(
+            actor=request.user, cases=body.case_ids, assignee=staff, reason=body.reason
+        )
+    except InvalidInput as exc:
+        raise _renamed(exc, {"assignee": "assignee_id"}) from None
+    return {"changed": changed}
+
+
 @router.get("/cases/{case_id}", response=CaseDetail)
 def get_case_detail(request: HttpRequest, case_id: int):
     return detail_response(request, case_id)
@@ -372,24 +390,6 @@ def assign_case(request: HttpRequest, case_id: int, body: AssignIn):
     except InvalidInput as exc:
         raise _renamed(exc, {"assignee": "assignee_id"}) from None
     return detail_response(request, case_id)
-
-
-@router.post(
-    "/cases/bulk-reassign",
-    response=BulkReassignOut,
-    summary="Hand a set of cases to someone else",
-    description="All or nothing: a case you may not see makes the whole request 404.",
-)
-def bulk_reassign(request: HttpRequest, body: BulkReassignIn):
-    scope_for(request.user).require(Perm.ASSIGN_CASES)
-    staff = _assignee(request, body.assignee_id)
-    try:
-        changed = actions.bulk_reassign(
-            actor=request.user, cases=body.case_ids, assignee=staff, reason=body.reason
-        )
-    except InvalidInput as exc:
-        raise _renamed(exc, {"assignee": "assignee_id"}) from None
-    return {"changed": changed}
 
 
 @router.post("/cases/{case_id}/calls", response={201: EventOut}, summary="Log a phone call")

@@ -88,7 +88,10 @@ class QueueFilters:
             return str(params.get(name) or "").strip()[:limit]
 
         due = text("due", 10)
-        within = _to_int(params.get("within_days")) if params.get("within_days") else None
+        try:
+            within = int(params.get("within_days"))
+        except (TypeError, ValueError, OverflowError):
+            within = None
         return cls(
             kind=text("kind", 20),
             stage=text("stage", 30),
@@ -261,7 +264,7 @@ def my_jobs(scope: Scope, *, now: dt.datetime | None = None, limit: int = MY_JOB
     qs = with_due_order(
         visible_cases(scope)
         .filter(assignee_id=scope.staff_id, closed_at__isnull=True)
-        .select_related("customer", "unit"),
+        .select_related("customer", "unit", "assignee"),
         now,
     )
     end_today = _end_of_day(now, 0)

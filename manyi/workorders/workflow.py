@@ -80,7 +80,11 @@ def needs_signed_record(case: Any, payload: Mapping[str, Any]):
 
 def needs_passed_checklist(case: Any, payload: Mapping[str, Any]):
     results = payload.get("checklist") or {}
-    if set(results) != set(CHECKPOINTS) or any(v != "pass" for v in results.values()):
+    if (
+        not isinstance(results, Mapping)
+        or set(results) != set(CHECKPOINTS)
+        or any(v != "pass" for v in results.values())
+    ):
         return ("checklist", _("Every checkpoint must pass; otherwise send it back for rework."))
     return needs_ratings(case, payload)
 
@@ -89,7 +93,7 @@ def needs_ratings(case: Any, payload: Mapping[str, Any]):
     for name in ("method", "attitude"):
         try:
             value = int(payload.get(name))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # e.g. 1e999 in JSON is infinity
             value = 0
         if not 1 <= value <= 5:
             return (name, _("Rate the technician's method and attitude from 1 to 5."))

@@ -46,7 +46,7 @@ from manyi.org.scopes import Perm, Scope, scope_for
 
 # A deadline this close counts as "due soon" on the queue and the technician's list.
 DUE_SOON = dt.timedelta(hours=24)
-PAGE_SIZE = 30
+PAGE_SIZE = 25
 GENERIC_FORMS = frozenset({"assign", "call", "note", "photo", "pause"})
 
 
@@ -350,7 +350,8 @@ def _generic_forms(scope: Scope, case: Case, panel: Panel, bound: dict) -> dict[
     """The generic forms this user gets at this stage (bound ones keep their errors)."""
     if case.closed_at is not None or not scope.can(Perm.WORK_CASES):
         return {}
-    wanted = panel.generic_forms(case.stage)
+    # A posted form is shown again (with its errors) even where the stage would not offer it.
+    wanted = panel.generic_forms(case.stage) | set(bound)
     initial = {"version": case.version}
     result: dict[str, Any] = {}
     if "assign" in wanted and scope.can(Perm.ASSIGN_CASES) and scope.covers(case.unit):

@@ -348,6 +348,9 @@ def build_demo(
     result = import_rows(actor=head_user, header=header, rows=rows(), name="demo", progress=report)
     if result.error_count:
         raise RuntimeError(f"demo data has {result.error_count} invalid rows: {result.errors[:3]}")
+    from manyi.workorders.seed_scripts import seed_scripts
+
+    seed_scripts(company)  # the standard words of 002 第四章, shown at each step
     if customers:
         build_work_orders(company, rng, orders=min(90, customers), progress=progress)
     return company

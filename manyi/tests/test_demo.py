@@ -27,6 +27,9 @@ def test_demo_company(db, settings):
     assert set(stages) == {stage.code for stage in WORKFLOW.stages}
     overdue = Case.objects.filter(closed_at__isnull=True, due_at__lt=timezone.now())
     assert overdue.exists()
+    from manyi.workorders.models import Script
+
+    assert Script.objects.filter(company=company).count() > 10
     # Rebuilding replaces the demo company instead of failing or duplicating it.
     build_demo(customers=50)
     assert Customer.objects.count() == 50

@@ -571,7 +571,9 @@ def case_move(request: HttpRequest, pk: int, move: str) -> HttpResponse:
             note=note,
         )
 
-    return handle(request, pk, f"move:{move}", MoveForm, perform, _("Done."))
+    step = get_case(scope_for(request.user), pk).workflow.move(move)
+    done = _("%(step)s: done.") % {"step": step.label} if step else ""
+    return handle(request, pk, f"move:{move}", MoveForm, perform, done)
 
 
 # -- files and fragments ----------------------------------------------------------------------

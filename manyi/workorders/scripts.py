@@ -17,8 +17,16 @@ STEPS_FOR_STAGE = {
 
 
 def scripts_for(company_id: int, stage: str) -> list[Script]:
-    """The scripts to show on a work order in ``stage`` (one query)."""
+    """The scripts to show on a work order in ``stage`` (one query), each with ``filled``: its
+    words with the company's name in place of the {公司} placeholder."""
+    from manyi.workorders.seed_scripts import fill_company
+
     steps = STEPS_FOR_STAGE.get(stage) or []
     if not steps:
         return []
-    return list(Script.objects.filter(company_id=company_id, step__in=steps))
+    scripts = list(
+        Script.objects.filter(company_id=company_id, step__in=steps).select_related("company")
+    )
+    for script in scripts:
+        script.filled = fill_company(script.body, script.company.name)
+    return scripts

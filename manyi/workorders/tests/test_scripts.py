@@ -185,3 +185,14 @@ def test_another_companys_script_is_not_found(client, world):
 def test_anonymous_is_sent_to_login(client):
     response = client.get("/scripts/")
     assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_scripts_beside_a_stage_name_the_company(world):
+    from manyi.workorders.scripts import scripts_for
+    from manyi.workorders.seed_scripts import seed_scripts
+
+    seed_scripts(world.company)
+    scripts = scripts_for(world.company.pk, "contact")
+    assert scripts and all("{公司}" not in s.filled for s in scripts)
+    assert any(world.company.name in s.filled for s in scripts)
+    assert scripts_for(world.company.pk, "intake") == []

@@ -45,7 +45,7 @@ def locked_case(actor, case: Case | int, perm: Perm) -> tuple[Scope, Case]:
     pk = case.pk if isinstance(case, Case) else case
     try:
         locked = visible_cases(scope).select_for_update().get(pk=pk)
-    except (Case.DoesNotExist, ValueError, TypeError) as exc:
+    except (Case.DoesNotExist, ValueError, TypeError, OverflowError) as exc:
         raise NotFound() from exc
     scope.require(perm)
     return scope, locked
@@ -262,6 +262,13 @@ def bulk_reassign(*, actor, cases: list[int], assignee: Staff, reason: str) -> i
         case.version += 1
         case.save(update_fields=["assignee", "version"])
         record_event(case, EventKind.ASSIGN, actor, text=reason, assignee=staff.name)
+        audit(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=case,
+            company_id=case.company_id,
+            changes={"assignee": [None, staff.name], "reason": [None, reason]},
+        )
         changed += 1
     return changed
 

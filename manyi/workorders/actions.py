@@ -20,6 +20,15 @@ from manyi.workorders.models import Evaluation, WorkOrder
 from manyi.workorders.workflow import KIND
 
 
+def _default_title(customer) -> str:
+    """A title is data: written in the site's language, whatever the clerk's UI language."""
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(_("Technical service for %(customer)s") % {"customer": customer.name})
+
+
 @transaction.atomic
 def take_order(
     *,
@@ -55,8 +64,7 @@ def take_order(
         actor=actor,
         kind=KIND,
         customer=customer,
-        title=(title or "").strip()
-        or _("Technical service for %(customer)s") % {"customer": customer.name},
+        title=(title or "").strip() or _default_title(customer),
         description=(products or "").strip(),
         priority=priority,
     )

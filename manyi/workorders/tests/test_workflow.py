@@ -301,3 +301,28 @@ def test_case_events_show_on_the_customer_timeline(order, world, licensed):
     items = [item for item in customer_timeline(order.customer) if item.kind == "case"]
     assert {item.url for item in items} == {f"/cases/{order.pk}/"}
     assert any("接单 → 联系" in item.detail or "Intake → Contact" in item.detail for item in items)
+
+
+def test_default_title_is_written_in_chinese_whatever_the_ui(world, make_customer):
+    from django.utils import translation
+
+    with translation.override("en"):
+        case = actions.take_order(
+            actor=world.sales, customer=make_customer(name="张伟"), site_address="徐汇区1号"
+        )
+    assert "张伟" in case.title and "Technical" not in case.title
+
+
+def test_bulk_reassign_is_in_the_audit_log(order, world, licensed):
+    from manyi.org.models import AuditEntry
+
+    cases.bulk_reassign(
+        actor=world.manager, cases=[order.pk], assignee=licensed.staff, reason="派单"
+    )
+    entry = AuditEntry.objects.filter(object_type="cases.case", object_id=str(order.pk)).first()
+    assert entry.changes["reason"] == [None, "派单"]
+
+
+def test_absurd_case_id_is_not_found(world):
+    with pytest.raises(NotFound):
+        cases.add_note(actor=world.head, case=2**70, text="x")

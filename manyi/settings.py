@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "manyi",
     "manyi.org",
+    "manyi.notify",
     "manyi.calendars",
     "manyi.customers",
     "manyi.cases",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("manyi.org.urls")),
     path("customers/", include("manyi.customers.urls")),
+    path("notifications/", include("manyi.notify.urls")),
     path("calendar/", include("manyi.calendars.urls")),
     path("cases/", include("manyi.cases.urls")),
     path("work-orders/", include("manyi.workorders.urls")),

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from manyi import clock
@@ -347,12 +348,18 @@ def sweep_breaches(now=None) -> int:
     """Record each running clock that passed its deadline, once (the task worker runs this).
 
     A conditional update is the lock: when two sweeps race, only the one whose update changed
-    the row writes the timeline entry, so a breach is never reported twice.
+    the row writes the timeline entry and notifies, so a breach is never reported twice. The
+    responsible person and the managers of the outlet (or the department heads) are told.
     """
     now = now or clock.now()
-    due = Case.objects.filter(
-        closed_at__isnull=True, paused_at__isnull=True, breached_at__isnull=True, due_at__lt=now
-    ).values_list("pk", "stage", "due_at")[:1000]
+    due = list(
+        Case.objects.filter(
+            closed_at__isnull=True,
+            paused_at__isnull=True,
+            breached_at__isnull=True,
+            due_at__lt=now,
+        ).values_list("pk", "stage", "due_at")[:1000]
+    )
     reported = 0
     for pk, stage, due_at in due:
         with transaction.atomic():
@@ -360,10 +367,33 @@ def sweep_breaches(now=None) -> int:
                 pk=pk, stage=stage, breached_at__isnull=True, due_at=due_at
             ).update(breached_at=now)
             if changed:
-                case = Case.objects.get(pk=pk)
+                case = Case.objects.select_related("unit", "assignee__user").get(pk=pk)
                 record_event(case, EventKind.BREACH, None, stage=stage, due_at=due_at.isoformat())
+                _notify_breach(case)
                 reported += 1
     return reported
+
+
+def _notify_breach(case: Case) -> None:
+    """Tell the responsible person and their managers (in the site's language: stored text)."""
+    from manyi.notify.actions import send
+
+    managers = [
+        s.user
+        for s in Staff.objects.filter(company_id=case.company_id, user__is_active=True)
+        .filter(role__in=(Role.OUTLET_MANAGER, Role.DEPARTMENT_HEAD))
+        .select_related("unit", "user")
+        if s.unit.contains(case.unit)
+    ]
+    # The outlet's own managers when there are some; otherwise those above them.
+    local = [u for u in managers if u.staff.role == Role.OUTLET_MANAGER]
+    recipients = [case.assignee.user if case.assignee_id else None, *(local or managers)]
+    with translation.override(settings.LANGUAGE_CODE):
+        title = str(
+            _("%(number)s missed its deadline at stage %(stage)s")
+            % {"number": case.number, "stage": case.get_stage_display()}
+        )
+    send(users=recipients, kind="case_breach", title=title, url=f"/cases/{case.pk}/")
 
 
 # Photos from a phone camera and signature images; anything else is refused.

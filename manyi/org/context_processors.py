@@ -31,7 +31,10 @@ def navigation(request: HttpRequest) -> dict:
             active = path == url if url == "/" else path.startswith(url)
             items.append({"url": url, "label": label, "active": active})
     staff = getattr(user, "staff", None)
+    from manyi.notify.models import Notification
+
     return {
+        "nav_unread": Notification.objects.filter(user=user, read_at__isnull=True).count(),
         "nav_items": items,
         "nav_scope": scope,
         "nav_display_name": staff.name if staff else user.get_username(),

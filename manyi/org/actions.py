@@ -144,8 +144,13 @@ def update_unit(
     phone: str | None = None,
     address: str | None = None,
     is_active: bool | None = None,
+    return_visit_days: int | None = None,
 ) -> Unit:
-    """Change a unit's details (its place in the tree is fixed)."""
+    """Change a unit's details (its place in the tree is fixed).
+
+    ``return_visit_days`` 0 clears an outlet's own return-visit period (the industry default
+    applies again).
+    """
     scope = scope_for(actor)
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
     scope.require_unit(unit, Perm.MANAGE_UNITS)
@@ -163,6 +168,17 @@ def update_unit(
         values["phone"] = phone.strip()[:20]
     if address is not None:
         values["address"] = address.strip()[:200]
+    if return_visit_days is not None:
+        if unit.kind != UnitKind.OUTLET:
+            raise InvalidInput(
+                _("Only an outlet has a return-visit period."), field="return_visit_days"
+            )
+        if not 0 <= return_visit_days <= 365:
+            raise InvalidInput(
+                _("Enter a number of days from 1 to 365 (0: the default)."),
+                field="return_visit_days",
+            )
+        values["return_visit_days"] = return_visit_days or None
     if is_active is not None:
         if unit.kind == UnitKind.COMPANY and not is_active:
             raise InvalidInput(_("The company itself cannot be deactivated."), field="is_active")

@@ -25,6 +25,7 @@ class UnitOut(Schema):
     industry: str
     phone: str
     address: str
+    return_visit_days: int | None
     is_active: bool
 
 
@@ -45,6 +46,7 @@ class UnitPatch(Schema):
     phone: str | None = Field(None, max_length=20)
     address: str | None = Field(None, max_length=200)
     is_active: bool | None = None
+    return_visit_days: int | None = Field(None, ge=0, le=365)
 
 
 class StaffOut(Schema):

@@ -25,6 +25,13 @@ class UnitForm(forms.Form):
 
 
 class UnitEditForm(UnitForm):
+    return_visit_days = forms.IntegerField(
+        label=_("return visit within (days)"),
+        required=False,
+        min_value=0,
+        max_value=365,
+        help_text=_("Outlets only. Empty or 0: the industry's default (30 days; car service 3)."),
+    )
     is_active = forms.BooleanField(label=_("active"), required=False)
 
     def __init__(self, *args, **kwargs):

@@ -64,6 +64,11 @@ class Unit(models.Model):
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True, default="")
     address = models.CharField(_("address"), max_length=200, blank=True, default="")
+    # Days after archiving within which the return visit (回访) is due at this outlet; empty:
+    # the industry's default (30 days, 3 for car service — 002 and 004).
+    return_visit_days = models.PositiveSmallIntegerField(
+        _("return visit within (days)"), null=True, blank=True
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 

@@ -63,8 +63,11 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
     unit = _unit(request, pk)
     scope_for(request.user).require_unit(unit, Perm.MANAGE_UNITS)
-    initial = {f: getattr(unit, f) for f in ("name", "code", "industry", "phone", "address")}
-    form = UnitEditForm(request.POST or None, initial={**initial, "is_active": unit.is_active})
+    fields = ("name", "code", "industry", "phone", "address", "return_visit_days", "is_active")
+    initial = {f: getattr(unit, f) for f in fields}
+    form = UnitEditForm(request.POST or None, initial=initial)
+    if unit.kind != UnitKind.OUTLET:
+        del form.fields["return_visit_days"]
     if request.method == "POST" and form.is_valid():
         try:
             actions.update_unit(actor=request.user, unit=unit, **form.cleaned_data)

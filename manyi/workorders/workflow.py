@@ -36,6 +36,9 @@ RETURN_VISIT_DEFAULT = Sla(SlaKind.CALENDAR_DAYS, Decimal(30))
 
 
 def _return_visit_sla(case: Any) -> Sla:
+    days = case.unit.return_visit_days
+    if days:
+        return Sla(SlaKind.CALENDAR_DAYS, Decimal(days))
     return RETURN_VISIT.get(case.unit.industry, RETURN_VISIT_DEFAULT)
 
 

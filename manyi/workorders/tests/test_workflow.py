@@ -326,3 +326,19 @@ def test_bulk_reassign_is_in_the_audit_log(order, world, licensed):
 def test_absurd_case_id_is_not_found(world):
     with pytest.raises(NotFound):
         cases.add_note(actor=world.head, case=2**70, text="x")
+
+
+def test_an_outlet_sets_its_own_return_visit_period(world, make_customer):
+    from manyi.org.actions import update_unit
+
+    update_unit(actor=world.head, unit=world.east1, return_visit_days=7)
+    with pytest.raises(InvalidInput):
+        update_unit(actor=world.head, unit=world.east, return_visit_days=7)
+    with time_machine.travel(at(2026, 3, 2, 9, 0), tick=False):
+        case = actions.take_order(actor=world.head, customer=make_customer(), site_address="x")
+    case.stage = "archive"
+    case.save(update_fields=["stage"])
+    case.unit.refresh_from_db()
+    with time_machine.travel(at(2026, 3, 2, 10, 0), tick=False):
+        case = cases.move(actor=world.head, case=case, move="archive", version=case.version)
+    assert case.due_at == at(2026, 3, 9, 23, 59, 59)

@@ -318,12 +318,9 @@ def _token(user, name: str) -> str:
 
 def step_setup(args: argparse.Namespace, given: dict[str, Any]) -> dict[str, Any]:
     """Migrate; the organisation and customers; no case; tokens of the clerk and the head."""
-    from django.core.management import call_command
-
     from bench import generate_cases
     from manyi.customers.models import Customer
 
-    call_command("migrate", verbosity=0, interactive=False)
     started = time.perf_counter()
     customers = args.customers or max(1_000, args.cases // 5)
     from bench import generate
@@ -448,6 +445,11 @@ def child(args: argparse.Namespace) -> int:
     import django
 
     django.setup()
+    from django.core.management import call_command
+
+    # Every step migrates first (a no-op when current): the app may gain a migration between
+    # two steps of a long run.
+    call_command("migrate", verbosity=0, interactive=False)
     given = json.loads(Path(args.input).read_text(encoding="utf-8"))
     result = STEPS[args.step](args, given)
     Path(args.output).write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")

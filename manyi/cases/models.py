@@ -72,6 +72,13 @@ class Case(models.Model):
             models.Index(fields=["company", "stage", "due_at"], name="case_queue_idx"),
             # A technician's list: their open cases, soonest due first.
             models.Index(fields=["assignee", "closed_at", "due_at"], name="case_assignee_idx"),
+            # The department queue reads open cases only: without this, PostgreSQL scanned all
+            # 1M cases to find the 38k open ones (288 ms → 70 ms per query, bench/README.md).
+            models.Index(
+                fields=["company", "due_at"],
+                name="case_open_queue_idx",
+                condition=Q(closed_at__isnull=True),
+            ),
             # Overdue sweeps: running clocks only.
             models.Index(
                 fields=["due_at"],

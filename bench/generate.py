@@ -454,7 +454,7 @@ def generate(
             elif connection.vendor == "sqlite":
                 index_seconds = _load_sqlite(rows)
             else:  # pragma: no cover - the app supports these two
-                raise NotImplementedError(connection.vendor)
+                raise ValueError(f"bench loads SQLite or PostgreSQL, not {connection.vendor}")
         if connection.vendor == "postgresql":
             index_seconds += _analyze_postgresql()
     seconds = time.perf_counter() - started

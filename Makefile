@@ -29,7 +29,19 @@ $(VENV)/.synced: $(BIN)/uv pyproject.toml uv.lock
 	UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --frozen --inexact --quiet
 	touch $@
 
-install: $(VENV)/.synced
+# Browser libraries (ECharts) come from npm, pinned by package-lock.json, and are served by
+# WhiteNoise from manyi/static/vendor/ (not committed): never a CDN at run time.
+VENDOR := manyi/static/vendor
+$(VENDOR)/.installed: package.json package-lock.json
+	command -v npm >/dev/null 2>&1 || { export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq npm >/dev/null; }
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts.min.js
+	cp node_modules/echarts/LICENSE $(VENDOR)/echarts.LICENSE
+	touch $@
+
+install: $(VENV)/.synced $(VENDOR)/.installed
 
 run: install
 	$(BIN)/manyi serve --port $(PORT)

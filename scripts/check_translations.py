@@ -1,4 +1,4 @@
-"""Check the gettext catalogues under manyi/locale.
+"""Check the gettext catalogues: manyi/locale and each app's own manyi/<app>/locale.
 
 Run from the repository root: ``.venv/bin/python scripts/check_translations.py``.
 Exits 1 and lists the problems when any .po file
@@ -107,7 +107,9 @@ def extracted_msgids(po_files: list[Path]) -> dict[Path, set[Key]] | None:
             target = copy / po_path.relative_to(PACKAGE)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(po_path, target)
-        locales = sorted({p.relative_to(LOCALE).parts[0] for p in po_files})
+        # <locale dir>/<language>/LC_MESSAGES/django.po; makemessages, run from the package
+        # root, files each app's strings under the app's own locale dir when it has one.
+        locales = sorted({p.parent.parent.name for p in po_files})
         env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
         command = [sys.executable, "-m", "django", "makemessages", "--no-obsolete"]
         for locale in locales:
@@ -121,9 +123,11 @@ def extracted_msgids(po_files: list[Path]) -> dict[Path, set[Key]] | None:
 
 
 def main() -> int:
-    po_files = sorted(LOCALE.glob("*/LC_MESSAGES/*.po"))
+    po_files = sorted(LOCALE.glob("*/LC_MESSAGES/*.po")) + sorted(
+        PACKAGE.glob("*/locale/*/LC_MESSAGES/*.po")
+    )
     if not po_files:
-        print(f"no .po files under {LOCALE.relative_to(ROOT)}")
+        print(f"no .po files under {PACKAGE.relative_to(ROOT)}")
         return 1
     problems: dict[Path, list[str]] = {}
     for po_path in po_files:

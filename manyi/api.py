@@ -88,8 +88,11 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _register_routers() -> None:
     from manyi.calendars.api import router as calendars_router
     from manyi.cases.api import router as cases_router
+    from manyi.complaints.api import router as complaints_router
     from manyi.customers.api import router as customers_router
+    from manyi.instruments.api import router as instruments_router
     from manyi.org.api import router as org_router
+    from manyi.surveys.api import router as surveys_router
     from manyi.workorders.api import router as workorders_router
 
     api.add_router("/v1/", org_router)
@@ -97,6 +100,9 @@ def _register_routers() -> None:
     api.add_router("/v1/", calendars_router)
     api.add_router("/v1/", cases_router)
     api.add_router("/v1/", workorders_router)
+    api.add_router("/v1/", complaints_router)
+    api.add_router("/v1/", instruments_router)
+    api.add_router("/v1/", surveys_router)
 
 
 _register_routers()

@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "manyi.customers",
     "manyi.cases",
     "manyi.workorders",
+    "manyi.complaints",
+    "manyi.instruments",
+    "manyi.surveys",
 ]
 
 MIDDLEWARE = [

@@ -24,4 +24,7 @@ urlpatterns = [
     path("work-orders/", include("manyi.workorders.urls")),
     path("print/", include("manyi.workorders.urls_print")),
     path("scripts/", include("manyi.workorders.urls_scripts")),
+    path("complaints/", include("manyi.complaints.urls")),
+    path("instruments/", include("manyi.instruments.urls")),
+    path("surveys/", include("manyi.surveys.urls")),
 ]

@@ -34,6 +34,12 @@ class Perm(StrEnum):
     OPEN_CASES = "open_cases"
     WORK_CASES = "work_cases"
     ASSIGN_CASES = "assign_cases"
+    # Analytics and results pages (complaint analytics, survey results, later the cockpit).
+    VIEW_REPORTS = "view_reports"
+    # Questionnaires as data: build, publish, import/export instruments.
+    MANAGE_INSTRUMENTS = "manage_instruments"
+    # Survey campaigns, invitations, outlet QR posters.
+    MANAGE_SURVEYS = "manage_surveys"
 
 
 _ALL = frozenset(Perm)
@@ -57,6 +63,8 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
         Perm.EXPORT_CUSTOMERS,
         Perm.ERASE_CUSTOMERS,
         Perm.VIEW_AUDIT,
+        Perm.VIEW_REPORTS,
+        Perm.MANAGE_SURVEYS,
     },
     Role.SERVICE_REP: _CUSTOMER_WORK | _CASE_DISPATCH | {Perm.IMPORT_CUSTOMERS, Perm.VIEW_AUDIT},
     Role.TECHNICIAN: _CUSTOMER_WORK | _CASE_WORK,
@@ -65,7 +73,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     # Auditors check outlets against standards; they have no business with customer data.
     Role.AUDITOR: frozenset({Perm.VIEW_ORG}),
     # Analysts read everything in their subtree, with phone numbers masked (PIPL).
-    Role.ANALYST: _READ | {Perm.VIEW_AUDIT},
+    Role.ANALYST: _READ | {Perm.VIEW_AUDIT, Perm.VIEW_REPORTS},
 }
 
 

@@ -22,6 +22,8 @@ EXPECTED = {
         Perm.EXPORT_CUSTOMERS,
         Perm.ERASE_CUSTOMERS,
         Perm.VIEW_AUDIT,
+        Perm.VIEW_REPORTS,
+        Perm.MANAGE_SURVEYS,
     },
     "rep": _FIELD | _DISPATCH | {Perm.IMPORT_CUSTOMERS, Perm.VIEW_AUDIT},
     "tech": _FIELD | {Perm.WORK_CASES},
@@ -34,7 +36,13 @@ EXPECTED = {
     },
     "sales": _FIELD | {Perm.OPEN_CASES},
     "auditor": {Perm.VIEW_ORG},
-    "analyst": {Perm.VIEW_ORG, Perm.VIEW_CUSTOMERS, Perm.VIEW_CASES, Perm.VIEW_AUDIT},
+    "analyst": {
+        Perm.VIEW_ORG,
+        Perm.VIEW_CUSTOMERS,
+        Perm.VIEW_CASES,
+        Perm.VIEW_AUDIT,
+        Perm.VIEW_REPORTS,
+    },
     "outsider": set(),
 }
 

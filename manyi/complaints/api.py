@@ -1,0 +1,5 @@
+"""The complaints API under /api/v1/."""
+
+from ninja import Router
+
+router = Router(tags=["complaints"])

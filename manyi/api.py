@@ -89,6 +89,7 @@ def _register_routers() -> None:
     from manyi.calendars.api import router as calendars_router
     from manyi.cases.api import router as cases_router
     from manyi.complaints.api import router as complaints_router
+    from manyi.complaints.api_analytics import router as complaint_analytics_router
     from manyi.customers.api import router as customers_router
     from manyi.instruments.api import router as instruments_router
     from manyi.org.api import router as org_router
@@ -101,6 +102,7 @@ def _register_routers() -> None:
     api.add_router("/v1/", cases_router)
     api.add_router("/v1/", workorders_router)
     api.add_router("/v1/", complaints_router)
+    api.add_router("/v1/", complaint_analytics_router)
     api.add_router("/v1/", instruments_router)
     api.add_router("/v1/", surveys_router)
 

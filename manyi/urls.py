@@ -25,6 +25,7 @@ urlpatterns = [
     path("print/", include("manyi.workorders.urls_print")),
     path("scripts/", include("manyi.workorders.urls_scripts")),
     path("complaints/", include("manyi.complaints.urls")),
+    path("complaint-analytics/", include("manyi.complaints.urls_analytics")),
     path("instruments/", include("manyi.instruments.urls")),
     path("surveys/", include("manyi.surveys.urls")),
 ]

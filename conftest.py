@@ -36,6 +36,11 @@ def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tasks run inline: an import queued by a page finishes before the response.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # Text messages stay in manyi.notify.sms.outbox (emptied for each test).
+    settings.MANYI_SMS_BACKEND = "locmem"
+    from manyi.notify import sms
+
+    sms.outbox.clear()
     # Static files straight from the apps (no collectstatic); uploads in a per-test folder.
     settings.STORAGES = {
         "default": {

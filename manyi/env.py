@@ -30,6 +30,14 @@ def env_str(name: str, default: str = "") -> str:
     return default if value is None or value == "" else value
 
 
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    """One of a fixed set of words (unset or empty: the default)."""
+    value = env_str(name, default).strip().lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name}={value!r} must be one of: {', '.join(choices)}")
+    return value
+
+
 def env_bool(name: str, default: bool = False) -> bool:
     """A yes/no setting: 1/0, true/false, yes/no, on/off."""
     value = _raw(name)

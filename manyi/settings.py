@@ -11,7 +11,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from manyi.env import env_bool, env_int, env_list, env_str
+from manyi.env import env_bool, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("MANYI_DATA", str(BASE_DIR.parent / "var"))).resolve()
@@ -166,6 +166,9 @@ WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Customer imports are streamed from disk; the cap keeps a runaway upload off the server.
+# Text messages to customers (acknowledgements, sign-off codes): console, file or locmem.
+MANYI_SMS_BACKEND = env_choice("MANYI_SMS_BACKEND", "console", ("console", "file", "locmem"))
+MANYI_SMS_FILE = env_str("MANYI_SMS_FILE", str(DATA_DIR / "sms.jsonl"))
 MANYI_IMPORT_MAX_BYTES = env_int("MANYI_IMPORT_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
 
 SESSION_COOKIE_HTTPONLY = True

@@ -39,3 +39,49 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Channel(models.TextChoices):
+    """Channels of outbound messages to people outside the system (customers)."""
+
+    SMS = "sms", _("SMS")
+
+
+class MessageStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Message(models.Model):
+    """One outbound message (an SMS to a customer), logged with its delivery status.
+
+    Written in the sender's transaction, delivered by a task after commit: a rolled-back
+    action sends nothing, and a message that could not be delivered stays visible as failed.
+    """
+
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    to = models.CharField(_("to"), max_length=100)
+    body = models.TextField(_("message"))
+    # What the message is about, e.g. a case number, for finding it again.
+    ref = models.CharField(_("reference"), max_length=60, blank=True, default="")
+    status = models.CharField(
+        _("status"), max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True, default="")
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbound message")
+        verbose_name_plural = _("outbound messages")
+        indexes = [
+            # The messages about one record (a case's acknowledgement, its sign-off code).
+            models.Index(fields=["ref", "-id"], name="message_ref_idx"),
+            # Undelivered messages, oldest first, for a retry sweep.
+            models.Index(fields=["status", "id"], name="message_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} → {self.to}"

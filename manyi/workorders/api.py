@@ -49,6 +49,7 @@ class WorkOrderOut(Schema):
     signed_at: dt.datetime | None
     signature_sha256: str | None
     signed_hash: str
+    signoff_method: str
     inspection: dict[str, Any]
     return_visit_outcome: str
 
@@ -83,8 +84,20 @@ class SignIn(Schema):
         ..., max_length=20, description="very_satisfied, satisfied, neutral or dissatisfied"
     )
     signature: str = Field(
-        ..., max_length=2_000_000, description="the drawn signature: a PNG data URL"
+        "",
+        max_length=2_000_000,
+        description="the drawn signature: a PNG data URL (or leave empty and send `code`)",
     )
+    code: str = Field(
+        "",
+        max_length=6,
+        description="instead of a drawing: the six-digit code texted to the customer "
+        "(POST …/sign-off-code first)",
+    )
+
+
+class CodeSentOut(Schema):
+    sent_to: str
 
 
 def _order_out(order: WorkOrder) -> dict[str, Any]:
@@ -166,6 +179,15 @@ def log_visit(request: HttpRequest, case_id: int, body: VisitIn):
 
 
 @router.post(
+    "/work-orders/{case_id}/sign-off-code",
+    response=CodeSentOut,
+    summary="Text the customer a one-time code to confirm the service record",
+)
+def send_signoff_code(request: HttpRequest, case_id: int):
+    return {"sent_to": actions.send_signoff_code(actor=request.user, case=_case(request, case_id))}
+
+
+@router.post(
     "/work-orders/{case_id}/sign",
     response=WorkOrderDetail,
     summary="The customer signs the service record; it is then frozen",
@@ -177,7 +199,8 @@ def sign(request: HttpRequest, case_id: int, body: SignIn):
             case=_case(request, case_id),
             signer_name=body.signer_name,
             evaluation=body.evaluation,
-            signature=body.signature,
+            signature=body.signature or None,
+            code=body.code,
         )
     except InvalidInput as exc:
         # The image check speaks of a "file"; here the image is the signature.

@@ -83,6 +83,13 @@ class SignForm(CaseForm):
         widget=forms.RadioSelect,
     )
     signature = forms.CharField(required=False, widget=forms.HiddenInput)
+    # Or the one-time code texted to the customer's phone (instead of drawing).
+    code = forms.CharField(
+        label=_("code from the customer's SMS"),
+        required=False,
+        max_length=6,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
 
 
 _PASS_REWORK = [("pass", _("Pass")), ("rework", _("Rework"))]

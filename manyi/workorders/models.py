@@ -20,6 +20,13 @@ class ReturnVisitOutcome(models.TextChoices):
     NOT_SATISFIED = "not_satisfied", _("Not satisfied")
 
 
+class SignoffMethod(models.TextChoices):
+    """How the customer confirmed the service record."""
+
+    CANVAS = "canvas", _("Signed on the screen")
+    SMS_CODE = "sms_code", _("Confirmed with a code sent by SMS")
+
+
 class WorkOrder(models.Model):
     """The construction contact form (客户施工联系单) and the forms that follow it."""
 
@@ -53,6 +60,14 @@ class WorkOrder(models.Model):
         blank=True,
         related_name="+",
     )
+    signoff_method = models.CharField(
+        _("sign-off method"), max_length=10, choices=SignoffMethod.choices, blank=True, default=""
+    )
+    # The one-time code sent to the customer's phone, kept only as an HMAC; attempts are
+    # counted so that six digits cannot be guessed.
+    signoff_code_hash = models.CharField(max_length=64, blank=True, default="")
+    signoff_code_sent_at = models.DateTimeField(null=True, blank=True)
+    signoff_code_attempts = models.PositiveSmallIntegerField(default=0)
     # SHA-256 of the record's content at signing (see actions.record_content): a signed record
     # is frozen, and the hash shows it was not changed afterwards.
     signed_hash = models.CharField(_("content hash"), max_length=64, blank=True, default="")

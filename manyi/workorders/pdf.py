@@ -196,6 +196,19 @@ def _signature_image(order: WorkOrder) -> Image | None:
     return Image(BytesIO(data), width=width * scale, height=height * scale, mask="auto")
 
 
+def _signature_cell(case: Case, order: WorkOrder):
+    """The drawn signature, or the note that the customer confirmed with an SMS code."""
+    from manyi.customers.models import mask_phone
+    from manyi.workorders.models import SignoffMethod
+
+    if order.signoff_method == SignoffMethod.SMS_CODE:
+        return _p(
+            _("Confirmed with the one-time code texted to %(phone)s")
+            % {"phone": mask_phone(case.customer.phone)}
+        )
+    return _signature_image(order) or _p("")
+
+
 def content_hash_matches(case: Case, order: WorkOrder) -> bool:
     """Whether the record still has the content the customer signed."""
     digest = hashlib.sha256(record_content(case, order).encode("utf-8")).hexdigest()
@@ -220,7 +233,7 @@ def service_record_pdf(case: Case, *, show_phone: bool = False) -> bytes:
     else:
         rows = [
             [_p(_("Overall evaluation")), _p(order.get_evaluation_display())],
-            [_p(_("Customer's signature")), _signature_image(order) or _p("")],
+            [_p(_("Customer's signature")), _signature_cell(case, order)],
             [_p(_("Signed by")), _p(order.signed_by)],
             [_p(_("Signed at")), _p(_local(order.signed_at))],
             [_p(_("Content hash (SHA-256)")), _p(order.signed_hash, _SMALL)],

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from manyi.cases import actions as cases
 from manyi.cases import queries as case_queries
 from manyi.cases.models import Case, CaseEvent, EventKind
-from manyi.cases.views import Panel, _auto, handle, register_panel
+from manyi.cases.views import Panel, _auto, get_case, handle, register_panel
 from manyi.customers import queries as customer_queries
 from manyi.errors import DomainError, NotFound, OutOfScope
 from manyi.forms import add_domain_error
@@ -236,9 +236,31 @@ def sign(request: HttpRequest, pk: int) -> HttpResponse:
             signer_name=data["signer_name"],
             evaluation=data["evaluation"],
             signature=data["signature"] or None,
+            code=data["code"],
         ),
         _("The customer signed the service record."),
     )
+
+
+@login_required
+@require_POST
+def signoff_code(request: HttpRequest, pk: int) -> HttpResponse:
+    """Text the customer a one-time code to confirm the record (the alternative to drawing)."""
+    scope = scope_for(request.user)
+    scope.require(Perm.WORK_CASES)
+    case = get_case(scope, pk)
+    try:
+        masked = actions.send_signoff_code(actor=request.user, case=case)
+    except (NotFound, OutOfScope):
+        raise
+    except DomainError as exc:
+        text, ok = str(exc.message), False
+    else:
+        text, ok = _("Code sent to %(phone)s.") % {"phone": masked}, True
+    if request.htmx:
+        return render(request, "workorders/_signoff_code_status.html", {"text": text, "ok": ok})
+    (messages.success if ok else messages.error)(request, text)
+    return redirect("cases:detail", pk=case.pk)
 
 
 @login_required

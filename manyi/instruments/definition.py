@@ -255,7 +255,7 @@ def _item_def(raw: Mapping[str, Any], number: int, section: int, item_id: int | 
 # -- validation of content ------------------------------------------------------------------------
 
 
-class _Errors:
+class ErrorList:
     def __init__(self) -> None:
         self.errors: list[tuple[str, Any]] = []
 
@@ -283,7 +283,7 @@ def _is_number(value: Any) -> bool:
 
 
 def _text(
-    errors: _Errors, data: Mapping, key: str, path: str, *, max_length: int, required=False
+    errors: ErrorList, data: Mapping, key: str, path: str, *, max_length: int, required=False
 ) -> str:
     value = data.get(key, "")
     if value is None:
@@ -302,7 +302,7 @@ def _text(
     return value
 
 
-def _choice(errors: _Errors, data: Mapping, key: str, path: str, choices, default: str) -> str:
+def _choice(errors: ErrorList, data: Mapping, key: str, path: str, choices, default: str) -> str:
     value = data.get(key, default)
     if value not in choices.values:
         errors.add(f"{path}{key}", _("Not one of the available choices."))
@@ -310,7 +310,7 @@ def _choice(errors: _Errors, data: Mapping, key: str, path: str, choices, defaul
     return value
 
 
-def _flag(errors: _Errors, data: Mapping, key: str, path: str, default: bool) -> bool:
+def _flag(errors: ErrorList, data: Mapping, key: str, path: str, default: bool) -> bool:
     value = data.get(key, default)
     if value is None:
         return default
@@ -320,7 +320,7 @@ def _flag(errors: _Errors, data: Mapping, key: str, path: str, default: bool) ->
     return value
 
 
-def _weight(errors: _Errors, data: Mapping, key: str, path: str) -> float:
+def _weight(errors: ErrorList, data: Mapping, key: str, path: str) -> float:
     value = data.get(key, 1)
     if value is None:
         value = 1
@@ -330,7 +330,7 @@ def _weight(errors: _Errors, data: Mapping, key: str, path: str) -> float:
     return float(value)
 
 
-def _clean_factors(errors: _Errors, raw: Any) -> list[dict[str, Any]]:
+def clean_factor_list(errors: ErrorList, raw: Any) -> list[dict[str, Any]]:
     if raw is None:
         return []
     if not isinstance(raw, list) or len(raw) > MAX_FACTORS:
@@ -368,7 +368,7 @@ def _clean_factors(errors: _Errors, raw: Any) -> list[dict[str, Any]]:
     return factors
 
 
-def _clean_options(errors: _Errors, raw: Any, path: str) -> list[dict[str, Any]]:
+def _clean_options(errors: ErrorList, raw: Any, path: str) -> list[dict[str, Any]]:
     if not isinstance(raw, list) or not 2 <= len(raw) <= MAX_OPTIONS:
         errors.add(
             f"{path}options", interpolate(_("Give from 2 to %(n)d options."), {"n": MAX_OPTIONS})
@@ -407,14 +407,14 @@ def clean_condition(
     raw: Any, earlier: Mapping[str, Mapping[str, Any]], path: str = "show_if"
 ) -> dict[str, Any] | None:
     """Validate a display condition against the items before it; returns it or raises."""
-    errors = _Errors()
+    errors = ErrorList()
     result = _clean_condition(errors, raw, earlier, path)
     errors.raise_if_any()
     return result
 
 
 def _clean_condition(
-    errors: _Errors, raw: Any, earlier: Mapping[str, Mapping[str, Any]], path: str
+    errors: ErrorList, raw: Any, earlier: Mapping[str, Mapping[str, Any]], path: str
 ) -> dict[str, Any] | None:
     if raw in (None, {}, ""):
         return None
@@ -461,7 +461,7 @@ def clean_item(
     factors: set[str],
     earlier: Mapping[str, Mapping[str, Any]],
     path: str = "",
-    errors: _Errors | None = None,
+    errors: ErrorList | None = None,
 ) -> dict[str, Any]:
     """Validate one item dict; ``earlier`` maps the codes of the items before it to their dicts.
 
@@ -469,7 +469,7 @@ def clean_item(
     given (then errors are collected there for the caller to raise).
     """
     own = errors is None
-    errors = errors or _Errors()
+    errors = errors or ErrorList()
     if not isinstance(data, Mapping):
         errors.add(path.rstrip(".") or "item", _("Give an object."))
         if own:
@@ -545,7 +545,7 @@ def clean_item(
 
 def clean_content(data: Any) -> dict[str, Any]:
     """Validate an instrument's content dict (import, built-in templates); normalised copy."""
-    errors = _Errors()
+    errors = ErrorList()
     if not isinstance(data, Mapping):
         errors.add("", _("The file must hold one JSON object."))
         errors.raise_if_any()
@@ -569,7 +569,7 @@ def clean_content(data: Any) -> dict[str, Any]:
         "missing_rule": _choice(errors, data, "missing_rule", "", MissingRule, MissingRule.SKIP),
         "band_basis": _choice(errors, data, "band_basis", "", BandBasis, BandBasis.INDEX),
         "bands": clean_bands(data.get("bands"), errors=errors),
-        "factors": _clean_factors(errors, data.get("factors")),
+        "factors": clean_factor_list(errors, data.get("factors")),
         "sections": [],
     }
     factor_codes = {f["code"] for f in content["factors"] if isinstance(f["code"], str)}
@@ -617,10 +617,10 @@ def clean_content(data: Any) -> dict[str, Any]:
     return content
 
 
-def clean_bands(raw: Any, *, errors: _Errors | None = None) -> list[dict[str, Any]]:
+def clean_bands(raw: Any, *, errors: ErrorList | None = None) -> list[dict[str, Any]]:
     """Grade bands: a list of {"min": number, "label": text}, sorted highest first."""
     own = errors is None
-    errors = errors or _Errors()
+    errors = errors or ErrorList()
     if raw in (None, ""):
         return []
     if not isinstance(raw, list) or len(raw) > 20:

@@ -79,6 +79,13 @@ class Case(models.Model):
                 name="case_open_queue_idx",
                 condition=Q(closed_at__isnull=True),
             ),
+            # The queue's last stretch: open cases without a deadline, by id (without it,
+            # PostgreSQL walked the primary key through 1M closed cases to find none: 267 ms).
+            models.Index(
+                fields=["company", "id"],
+                name="case_open_undated_idx",
+                condition=Q(closed_at__isnull=True, due_at__isnull=True),
+            ),
             # Overdue sweeps: running clocks only.
             models.Index(
                 fields=["due_at"],

@@ -144,8 +144,13 @@ def department_queue(
     Related rows for a list (customer, outlet, assignee) are joined; add your own
     ``select_related`` (e.g. ``"workorder"``) before paging. Page with :func:`queue_page`.
     """
-    filters = filters or QueueFilters()
     now = now or clock.now()
+    return with_due_order(_queue_cases(scope, filters, now), now)
+
+
+def _queue_cases(scope: Scope, filters: QueueFilters | None, now: dt.datetime) -> QuerySet[Case]:
+    """The queue's cases, filtered, in no order."""
+    filters = filters or QueueFilters()
     qs = visible_cases(scope).select_related("customer", "unit", "assignee")
     if not filters.include_closed:
         qs = qs.filter(closed_at__isnull=True)
@@ -167,7 +172,7 @@ def department_queue(
         qs = qs.filter(due_within_q(now, 7))
     if filters.within_days is not None:
         qs = qs.filter(due_within_q(now, filters.within_days))
-    return with_due_order(qs, now)
+    return qs
 
 
 @dataclass
@@ -205,6 +210,33 @@ def decode_cursor(raw: Any) -> tuple[dt.datetime, int, dt.datetime, int] | None:
         return None
 
 
+def _segments(now: dt.datetime) -> list[tuple[int, Q, bool]]:
+    """The queue order as consecutive stretches, each readable in index order.
+
+    ``(rank, condition, dated)``: overdue running clocks by deadline; then the other dated cases
+    whose deadline is past (paused clocks, or closed ones when they are included); then those due
+    from now on; then those without a deadline (``due_key`` = far future), by id. Together they
+    are exactly ``(rank, due_key, id)`` order, but none needs a sort of all open cases: each is a
+    range of ``case_open_queue_idx`` ``(company, due_at)`` read until the page is full.
+    """
+    return [
+        (0, overdue_q(now), True),
+        (1, Q(due_at__lt=now) & (Q(paused_at__isnull=False) | Q(closed_at__isnull=False)), True),
+        (1, Q(due_at__gte=now), True),
+        (1, Q(due_at__isnull=True), False),
+    ]
+
+
+def _segment_of(key: tuple[dt.datetime, int, dt.datetime, int], now: dt.datetime) -> int:
+    """Which of :func:`_segments` a cursor ``(now, rank, due_key, id)`` points into."""
+    _now, rank, due, _pk = key
+    if rank == 0:
+        return 0
+    if due >= FAR_FUTURE:
+        return 3
+    return 1 if due < now else 2
+
+
 def queue_page(
     scope: Scope,
     filters: QueueFilters | None = None,
@@ -214,9 +246,12 @@ def queue_page(
     now: dt.datetime | None = None,
     qs_hook: Any = None,
 ) -> QueuePage:
-    """One page of :func:`department_queue` after ``cursor`` (one query).
+    """One page of :func:`department_queue` after ``cursor``.
 
-    A cursor from a previous page fixes ``now`` for the whole walk. ``qs_hook`` may adjust the
+    Read stretch by stretch (:func:`_segments`), each with an index-ordered ``LIMIT``, so a page
+    costs the rows it shows, not a sort of every open case: usually two queries (the ids, then
+    the rows with their customer, outlet and assignee), at most five. A
+    cursor from a previous page fixes ``now`` for the whole walk. ``qs_hook`` may adjust the
     queryset before the page is read (e.g. ``lambda qs: qs.select_related("workorder")``).
     """
     try:
@@ -227,15 +262,38 @@ def queue_page(
     if key is not None:
         now = key[0]
     now = now or clock.now()
-    qs = department_queue(scope, filters, now=now)
-    if key is not None:
-        _now, rank, due, pk = key
-        qs = qs.filter(
-            Q(rank__gt=rank) | Q(rank=rank, due_key__gt=due) | Q(rank=rank, due_key=due, id__gt=pk)
-        )
+    # Ids first, on the case table alone: each stretch is an index range read until the page
+    # is full. Joining customer, outlet and assignee before the LIMIT made PostgreSQL join all
+    # 5,540 overdue cases of the 1M bench and sort them (42 ms); after it, only the page's rows.
+    base = _queue_cases(scope, filters, now).order_by()
+    picked: list[tuple[int, int]] = []  # (id, rank) in queue order
+    at = 0 if key is None else _segment_of(key, now)
+    for index, (rank, condition, dated) in enumerate(_segments(now)):
+        if index < at:
+            continue  # wholly before the cursor
+        qs = base.filter(condition)
+        if key is not None and index == at:  # the cursor's own stretch: the rows after it
+            _now, _rank, key_due, key_pk = key
+            if dated:
+                qs = qs.filter(Q(due_at__gt=key_due) | Q(due_at=key_due, id__gt=key_pk))
+            else:
+                qs = qs.filter(id__gt=key_pk)
+        order = ("due_at", "id") if dated else ("id",)
+        found = qs.order_by(*order).values_list("id", flat=True)[: size + 1 - len(picked)]
+        picked += [(pk, rank) for pk in found]
+        if len(picked) > size:
+            break
+    full = visible_cases(scope).select_related("customer", "unit", "assignee")
     if qs_hook is not None:
-        qs = qs_hook(qs)
-    rows = list(qs[: size + 1])
+        full = qs_hook(full)
+    by_id = {c.pk: c for c in full.filter(pk__in=[pk for pk, _rank in picked])} if picked else {}
+    rows: list[Case] = []
+    for pk, rank in picked:
+        case = by_id.get(pk)
+        if case is not None:  # (only if it vanished between the two reads)
+            case.rank = rank
+            case.due_key = case.due_at or FAR_FUTURE
+            rows.append(case)
     more = len(rows) > size
     rows = rows[:size]
     next_cursor = encode_cursor(now, rows[-1]) if more and rows else None

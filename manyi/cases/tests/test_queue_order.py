@@ -77,7 +77,9 @@ def test_walk_matches_the_sorted_queue(world, twenty, states, offsets, size, inc
     }
 
 
-def test_first_page_is_two_queries_when_enough_are_overdue(world, twenty, django_assert_num_queries):
+def test_first_page_is_two_queries_when_enough_are_overdue(
+    world, twenty, django_assert_num_queries
+):
     _shape(twenty, ["overdue"] * 20, [random.Random(1).randint(0, 3) for _ in range(20)])
     with django_assert_num_queries(2):
         page = queue_page(scope_for(world.head), size=10, now=NOW)

@@ -57,3 +57,16 @@ class LanguageMiddleware:
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class CalendarMemoMiddleware:
+    """Load each unit's business calendar at most once per request (see calendars.service)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from manyi.calendars.service import request_memo
+
+        with request_memo():
+            return self.get_response(request)

@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "manyi.middleware.DomainErrorMiddleware",
+    "manyi.middleware.CalendarMemoMiddleware",
 ]
 
 ROOT_URLCONF = "manyi.urls"

@@ -27,6 +27,7 @@ from manyi.calendars.models import (
     day_segments,
     format_minutes,
 )
+from manyi.calendars.service import forget_calendars
 from manyi.errors import InvalidInput, NotFound, interpolate
 from manyi.org.actions import audit, diff
 from manyi.org.models import AuditAction, Unit, UnitKind
@@ -194,6 +195,7 @@ def _clean_day_name(name: str) -> str:
 @transaction.atomic
 def set_day(*, actor, company: Unit, date: dt.date, kind: str, name: str = "") -> DayOverride:
     """Declare one date a holiday or a (make-up) workday; replaces what the date had."""
+    forget_calendars()
     _require_company(actor, company)
     check_year(date.year, field="date")
     values = {"kind": _clean_kind(kind), "name": _clean_day_name(name), "source": DaySource.MANUAL}
@@ -230,6 +232,7 @@ def remove_day(*, actor, day: DayOverride) -> None:
 
     A date that came from the library comes back if the year is reseeded.
     """
+    forget_calendars()
     day = DayOverride.objects.select_for_update().select_related("company").filter(pk=day.pk)
     day = day.first()
     if day is None:
@@ -248,6 +251,7 @@ def remove_day(*, actor, day: DayOverride) -> None:
 @transaction.atomic
 def set_year_known(*, actor, company: Unit, year: int, fully_known: bool) -> CalendarYear:
     """Confirm that the calendar holds the official schedule of ``year`` in full, or withdraw it."""
+    forget_calendars()
     _require_company(actor, company)
     year = check_year(year)
     row = ensure_seeded(company, year)
@@ -304,6 +308,7 @@ def import_schedule(
     year: library and earlier imported days of the year that it does not list are removed (days
     entered by hand stay), and the year becomes fully known.
     """
+    forget_calendars()
     _require_company(actor, company)
     year = check_year(year)
     ensure_seeded(company, year)
@@ -412,6 +417,7 @@ def _hours_target(actor, unit: Unit) -> tuple[int, int | None]:
 @transaction.atomic
 def set_working_hours(*, actor, unit: Unit, week: Any) -> WorkingHours:
     """Set the weekly working hours of the company (its default) or of one outlet."""
+    forget_calendars()
     company_id, outlet_id = _hours_target(actor, unit)
     cleaned = clean_week(week)
     # of=("self",): the company default is found with "outlet IS NULL", which PostgreSQL reads
@@ -454,6 +460,7 @@ def set_working_hours(*, actor, unit: Unit, week: Any) -> WorkingHours:
 @transaction.atomic
 def clear_working_hours(*, actor, outlet: Unit) -> None:
     """An outlet goes back to the company's working hours."""
+    forget_calendars()
     company_id, outlet_id = _hours_target(actor, outlet)
     if outlet_id is None:
         raise InvalidInput(_("The company's own hours can be changed, not removed."), field="unit")

@@ -37,8 +37,10 @@ The rules, precisely:
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -370,10 +372,39 @@ def week_for(unit: Unit) -> tuple[Week, bool]:
     return week, own is not None
 
 
+# A request reads the same calendars more than once (a case's deadline, then the warnings on
+# its page or API response): within one request (``request_memo``, entered by
+# ``manyi.middleware.CalendarMemoMiddleware``) each unit's calendar is loaded once. Nothing
+# outlives the request, so several app servers never disagree about an edited calendar.
+_memo: contextvars.ContextVar[dict[int, BusinessCalendar] | None] = contextvars.ContextVar(
+    "manyi_calendar_memo", default=None
+)
+
+
+@contextlib.contextmanager
+def request_memo() -> Iterator[None]:
+    """Within this block, :func:`calendar_for` (default years) loads each unit's calendar once."""
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def forget_calendars() -> None:
+    """Drop the calendars memoised in this request (after an edit of hours or days)."""
+    memo = _memo.get()
+    if memo is not None:
+        memo.clear()
+
+
 def calendar_for(unit: Unit, years: Iterable[int] | None = None) -> BusinessCalendar:
     """The business calendar of ``unit`` (an outlet's own hours if it has them, else its
     company's; always the company's holidays), with ``years`` loaded (default: last year to next
     year). Three queries once the years are seeded; other years load when first needed."""
+    memo = _memo.get() if years is None else None
+    if memo is not None and unit.pk in memo:
+        return memo[unit.pk]
     company_id = _company_id(unit)
     week, own = week_for(unit)
     if years is None:
@@ -385,7 +416,7 @@ def calendar_for(unit: Unit, years: Iterable[int] | None = None) -> BusinessCale
         days, flags = load_years(company_id, [year])
         return days, flags[year]
 
-    return BusinessCalendar(
+    calendar = BusinessCalendar(
         company_id=company_id,
         week=week,
         overrides=overrides,
@@ -394,6 +425,9 @@ def calendar_for(unit: Unit, years: Iterable[int] | None = None) -> BusinessCale
         unit_id=unit.pk,
         own_hours=own,
     )
+    if memo is not None:
+        memo[unit.pk] = calendar
+    return calendar
 
 
 def year_status(company_id: int, year: int) -> CalendarYear | None:

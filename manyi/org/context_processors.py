@@ -10,6 +10,9 @@ _MENU = [
     ("home", _("Home"), None),
     ("cases:mine", _("My jobs"), Perm.WORK_CASES),
     ("cases:queue", _("Work queue"), Perm.VIEW_CASES),
+    # complaints (投诉): the list, and intake for the front line
+    ("complaints:list", _("Complaints"), Perm.VIEW_CASES),
+    ("complaints:intake", _("Take a complaint"), Perm.OPEN_CASES),
     ("customers:list", _("Customers"), Perm.VIEW_CUSTOMERS),
     ("org:units", _("Organisation"), Perm.VIEW_ORG),
     ("org:staff", _("Staff"), Perm.VIEW_ORG),

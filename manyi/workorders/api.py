@@ -16,12 +16,14 @@ from ninja import Field, Router, Schema, Status
 
 from manyi.cases.api import CaseDetail, EventOut, case_detail, event_out, get_case
 from manyi.cases.models import Case
-from manyi.customers.queries import customer_detail
+from manyi.customers.models import Customer
+from manyi.customers.queries import visible_customers
 from manyi.errors import InvalidInput, NotFound
-from manyi.org.scopes import Perm, scope_for
+from manyi.org.scopes import Perm, Scope, scope_for
 from manyi.workorders import actions
 from manyi.workorders.models import WorkOrder
 from manyi.workorders.scripts import scripts_for
+from manyi.workorders.workflow import KIND
 
 router = Router(tags=["work orders"])
 
@@ -114,7 +116,7 @@ def _order_out(order: WorkOrder) -> dict[str, Any]:
 def _case(request: HttpRequest, case_id: int) -> Case:
     """A work order's case the user may read (404 for other kinds and out of scope)."""
     case = get_case(request, case_id)
-    if not hasattr(case, "workorder"):
+    if case.kind != KIND:
         raise NotFound()
     return case
 
@@ -122,7 +124,13 @@ def _case(request: HttpRequest, case_id: int) -> Case:
 def _detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
     scope = scope_for(request.user)
     case = _case(request, case_id)
-    order = WorkOrder.objects.select_related("signature").get(case=case)
+    order = WorkOrder.objects.select_related("signature").filter(case=case).first()
+    if order is None:
+        raise NotFound()
+    return _response(scope, case, order)
+
+
+def _response(scope: Scope, case: Case, order: WorkOrder) -> dict[str, Any]:
     return {
         "case": case_detail(case, scope),
         "work_order": _order_out(order),
@@ -140,8 +148,9 @@ def create_work_order(request: HttpRequest, body: WorkOrderIn):
     scope = scope_for(request.user)
     scope.require(Perm.OPEN_CASES)
     try:
-        customer = customer_detail(scope, body.customer_id)
-    except NotFound as exc:
+        # Intake needs the customer and their outlet, not their tags and purchases.
+        customer = visible_customers(scope).select_related("home_outlet").get(pk=body.customer_id)
+    except (Customer.DoesNotExist, OverflowError) as exc:
         raise InvalidInput(NotFound.default_message, field="customer_id") from exc
     try:
         case = actions.take_order(
@@ -150,7 +159,8 @@ def create_work_order(request: HttpRequest, body: WorkOrderIn):
     except InvalidInput as exc:
         exc.errors = [("customer_id" if f == "unit" else f, m) for f, m in exc.field_errors()]
         raise
-    return Status(201, _detail(request, case.pk))
+    # The new case already holds its customer, outlet and work order: no need to read it back.
+    return Status(201, _response(scope, case, case.workorder))
 
 
 @router.get("/work-orders/{case_id}", response=WorkOrderDetail)

@@ -12,13 +12,13 @@ from manyi.notify import sms
 from manyi.workorders import actions
 from manyi.workorders.models import SignoffMethod
 from manyi.workorders.pdf import service_record_pdf
-from manyi.workorders.tests.test_workflow import _to_contact, at, licensed, order  # noqa: F401
+from manyi.workorders.tests.test_workflow import _to_contact, at
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def in_record(order, world, licensed, django_capture_on_commit_callbacks):  # noqa: F811
+def in_record(order, world, licensed, django_capture_on_commit_callbacks):
     case = _to_contact(order, world, licensed)
     with time_machine.travel(at(2026, 2, 24, 9, 0), tick=False):
         cases.log_call(actor=licensed, case=case, outcome="reached")
@@ -39,7 +39,7 @@ def _send(actor, case, captured):
 def test_code_confirms_and_freezes_the_record(
     in_record,
     licensed,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     with time_machine.travel(at(2026, 2, 26, 11, 0), tick=False):
         masked, to, code = _send(licensed, in_record, django_capture_on_commit_callbacks)
@@ -67,7 +67,7 @@ def test_code_confirms_and_freezes_the_record(
 def test_wrong_codes_are_counted_and_stop_after_five(
     in_record,
     licensed,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     with time_machine.travel(at(2026, 2, 26, 11, 0), tick=False):
         _masked, _to, code = _send(licensed, in_record, django_capture_on_commit_callbacks)
@@ -95,7 +95,7 @@ def test_wrong_codes_are_counted_and_stop_after_five(
 def test_code_expires_after_ten_minutes(
     in_record,
     licensed,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     with time_machine.travel(at(2026, 2, 26, 11, 0), tick=False):
         _masked, _to, code = _send(licensed, in_record, django_capture_on_commit_callbacks)
@@ -109,7 +109,7 @@ def test_code_expires_after_ten_minutes(
 def test_one_code_a_minute_and_a_new_code_replaces_the_old(
     in_record,
     licensed,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     with time_machine.travel(at(2026, 2, 26, 11, 0), tick=False):
         _masked, _to, first = _send(licensed, in_record, django_capture_on_commit_callbacks)
@@ -132,7 +132,7 @@ def test_one_code_a_minute_and_a_new_code_replaces_the_old(
     assert signed.signed_at is not None
 
 
-def test_no_code_before_the_record_stage_or_for_others(order, world):  # noqa: F811
+def test_no_code_before_the_record_stage_or_for_others(order, world):
     with pytest.raises(Conflict):
         actions.send_signoff_code(actor=world.manager, case=order)
     with pytest.raises(NotFound):
@@ -140,7 +140,7 @@ def test_no_code_before_the_record_stage_or_for_others(order, world):  # noqa: F
     assert sms.outbox == []
 
 
-def test_code_must_be_six_digits_and_sent_first(in_record, licensed):  # noqa: F811
+def test_code_must_be_six_digits_and_sent_first(in_record, licensed):
     with pytest.raises(InvalidInput, match="六位数字"):
         actions.sign_record(
             actor=licensed, case=in_record, signer_name="王", evaluation="satisfied", code="12ab"
@@ -155,7 +155,7 @@ def test_code_sign_off_through_the_api(
     client,
     in_record,
     licensed,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     from conftest import assert_problem, auth, send
 
@@ -182,7 +182,7 @@ def test_code_button_on_the_case_page(
     client,
     in_record,
     licensed,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     client.force_login(licensed)
     page = client.get(f"/cases/{in_record.pk}/")

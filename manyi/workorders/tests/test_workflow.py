@@ -31,27 +31,6 @@ def at(*args):
     return dt.datetime(*args, tzinfo=SH)
 
 
-@pytest.fixture
-def licensed(world):
-    staff = world.tech.staff
-    staff.work_licence = True
-    staff.save()
-    return fresh_user(world.tech)
-
-
-@pytest.fixture
-def order(world, make_customer):
-    customer = make_customer(name="王小明", address_detail="漕溪北路88号")
-    with time_machine.travel(at(2026, 2, 13, 16, 0), tick=False):
-        return actions.take_order(
-            actor=world.sales,
-            customer=customer,
-            installer_name="李师傅",
-            installer_phone="13900001111",
-            products="华彩净味墙面漆 HC20260213-01 ×5",
-        )
-
-
 def test_intake_numbers_the_case_and_starts_the_clock(order, world):
     assert order.number == "FW-2026-000001"
     assert order.stage == "intake" and order.unit == world.east1

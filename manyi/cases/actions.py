@@ -102,8 +102,15 @@ def open_case(
     description: str = "",
     priority: str = Priority.NORMAL,
     unit: Unit | None = None,
+    assignee: Staff | None = None,
+    stage: str | None = None,
 ) -> Case:
-    """Open a case for a customer at an outlet (default: the customer's home outlet)."""
+    """Open a case for a customer at an outlet (default: the customer's home outlet).
+
+    A workflow whose intake routes the case by rule (a complaint goes at once to the area's
+    technician) names the ``assignee`` and the ``stage`` to start in; the person is checked as
+    an assignment would be, but the actor needs no right to assign: the rule chose, not them.
+    """
     scope = scope_for(actor)
     scope.require(Perm.OPEN_CASES)
     workflow = get_workflow(kind)
@@ -117,6 +124,9 @@ def open_case(
         raise InvalidInput(_("Enter a title (at most 200 characters)."), field="title")
     if priority not in Priority.values:
         raise InvalidInput(_("Not one of the available choices."), field="priority")
+    start = workflow.initial if stage is None else workflow.stage(stage)
+    if start.closed:
+        raise InvalidMove()
     now = clock.now()
     case = Case(
         kind=kind,
@@ -130,9 +140,15 @@ def open_case(
         opened_at=now,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
-    _enter_stage(case, workflow.initial.code, now)
+    if assignee is not None:
+        staff = Staff.objects.select_related("unit", "user").get(pk=assignee.pk)
+        _check_assignee(case, staff)
+        case.assignee = staff
+    _enter_stage(case, start.code, now)
     case.save()
     record_event(case, EventKind.OPENED, actor, stage=case.stage)
+    if case.assignee_id:
+        record_event(case, EventKind.ASSIGN, actor, assignee=case.assignee.name, previous=None)
     audit(
         actor=actor,
         action=AuditAction.CREATE,

@@ -6,3 +6,7 @@ class ComplaintsConfig(AppConfig):
     name = "manyi.complaints"
     label = "complaints"
     verbose_name = _("Complaints")
+
+    def ready(self) -> None:
+        # Registers the complaint workflow with the case engine.
+        from manyi.complaints import workflow  # noqa: F401

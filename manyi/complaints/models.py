@@ -271,8 +271,17 @@ class Complaint(models.Model):
         _("amount claimed (yuan)"), max_digits=12, decimal_places=2, null=True, blank=True
     )
     acknowledged_at = models.DateTimeField(_("acknowledgement sent at"), null=True, blank=True)
+    # A major complaint escalates to the regional supervisors: they are told, and kept informed
+    # of every step that follows.
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    watchers = models.ManyToManyField(
+        "org.Staff", verbose_name=_("kept informed"), blank=True, related_name="+"
+    )
     # First contact (第一时间): kept for "time to first contact" against the SLA.
     first_contact_at = models.DateTimeField(_("first contact at"), null=True, blank=True)
+    # The joint site visit booked at first contact (customer, installer and us, 002 第五章).
+    visit_at = models.DateTimeField(_("joint site visit at"), null=True, blank=True)
+    visit_place = models.CharField(_("place of the visit"), max_length=200, blank=True, default="")
     # Technical preparation.
     likely_cause = models.TextField(_("likely cause"), blank=True, default="")
     tools = models.JSONField(_("tools checklist"), default=list, blank=True)
@@ -317,6 +326,8 @@ class Complaint(models.Model):
             models.Index(fields=["company", "received_month"], name="complaint_company_month_idx"),
             # Technical preparation: other complaints on the same product batch.
             models.Index(fields=["company", "batch_no"], name="complaint_batch_idx"),
+            # The complaint list: a company's complaints newest first (keyset pages).
+            models.Index(fields=["company", "-id"], name="complaint_company_id_idx"),
         ]
 
     def __str__(self) -> str:

@@ -94,6 +94,7 @@ def _register_routers() -> None:
     from manyi.instruments.api import router as instruments_router
     from manyi.org.api import router as org_router
     from manyi.surveys.api import router as surveys_router
+    from manyi.surveys.api_results import router as survey_results_router
     from manyi.workorders.api import router as workorders_router
 
     api.add_router("/v1/", org_router)
@@ -105,6 +106,7 @@ def _register_routers() -> None:
     api.add_router("/v1/", complaint_analytics_router)
     api.add_router("/v1/", instruments_router)
     api.add_router("/v1/", surveys_router)
+    api.add_router("/v1/", survey_results_router)
 
 
 _register_routers()

@@ -28,4 +28,5 @@ urlpatterns = [
     path("complaint-analytics/", include("manyi.complaints.urls_analytics")),
     path("instruments/", include("manyi.instruments.urls")),
     path("surveys/", include("manyi.surveys.urls")),
+    path("survey-results/", include("manyi.surveys.urls_results")),
 ]

@@ -762,7 +762,7 @@ def times_table(contact: TimeStats, resolution: TimeStats) -> Table:
         rows,
         note=_(
             "First contact in business hours on the outlet's calendar (a major complaint has "
-            "its own target); resolution in calendar days, against the \u201csolved quickly\u201d "
+            "its own target); resolution in calendar days, against the “solved quickly” "
             "days of the estimates."
         ),
     )

@@ -102,7 +102,7 @@ COEFFICIENTS: tuple[Coefficient, ...] = (
     Coefficient(
         "fast_days",
         _("Solved quickly within (calendar days)"),
-        _("No seed gives a number for \u201cquickly\u201d: our assumption, 3 days."),
+        _("No seed gives a number for “quickly”: our assumption, 3 days."),
         Decimal(1),
         Decimal(365),
         0,

@@ -18,6 +18,8 @@ _MENU = [
     ("org:staff", _("Staff"), Perm.VIEW_ORG),
     ("org:audit", _("Audit log"), Perm.VIEW_AUDIT),
     ("calendars:index", _("Business calendar"), Perm.MANAGE_CALENDAR),
+    ("instruments:list", _("Instruments"), Perm.MANAGE_INSTRUMENTS),
+    ("complaint_analytics:index", _("Complaint analytics"), Perm.VIEW_REPORTS),
 ]
 
 

@@ -140,6 +140,10 @@ EXECUTED = ResolutionStatus.EXECUTED
 
 @pytest.fixture
 def dataset(world, make_customer) -> Data:
+    return build_dataset(world, make_customer)
+
+
+def build_dataset(world, make_customer) -> Data:
     """Eight complaints counted in September–November 2026, and four that must not count.
 
     ==  ======  ====  =======  ============  =======  =====  =====  ===============  =========

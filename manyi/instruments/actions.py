@@ -90,13 +90,18 @@ def _version(scope: Scope, version: InstrumentVersion | int, *, lock: bool = Fal
         raise NotFound() from exc
 
 
-def _draft(scope: Scope, version: InstrumentVersion | int) -> InstrumentVersion:
-    """The draft version, locked for the edit; a published or retired one is refused."""
-    version = _version(scope, version, lock=True)
+def require_draft(version: InstrumentVersion) -> None:
+    """Refuse (Conflict) unless ``version`` is a draft: published versions never change."""
     if version.status != VersionStatus.DRAFT:
         raise Conflict(
             _("A published version never changes. Start a new draft to edit the instrument.")
         )
+
+
+def _draft(scope: Scope, version: InstrumentVersion | int) -> InstrumentVersion:
+    """The draft version, locked for the edit; a published or retired one is refused."""
+    version = _version(scope, version, lock=True)
+    require_draft(version)
     Instrument.objects.filter(pk=version.instrument_id).update(updated_at=clock.now())
     return version
 
@@ -699,10 +704,22 @@ def _factor_codes(version: InstrumentVersion) -> set[str]:
 
 
 @transaction.atomic
-def update_item(*, actor: Any, item: Item | int, data: dict[str, Any]) -> Item:
-    """Change an item; conditions of later items that refer to it must still fit."""
+def update_item(
+    *, actor: Any, item: Item | int, data: dict[str, Any], section: Section | int | None = None
+) -> Item:
+    """Change an item; conditions of later items that refer to it must still fit. Given
+    another ``section``, the item moves to the end of it."""
     scope = builder_scope(actor)
     item, version = _draft_of(scope, item, Item)
+    if section is not None:
+        target = _section_of(version, section)
+        if target.pk != item.section_id:
+            old_section = item.section
+            top = target.items.aggregate(m=Max("position"))["m"]
+            item.section, item.position = target, 0 if top is None else top + 1
+            item.save(update_fields=["section", "position"])
+            _renumber(old_section.items.order_by("position", "id"))
+            _check_order(version)
     items = _ordered_items(version)
     earlier = _earlier(items, item)
     cleaned = clean_item(data, factors=_factor_codes(version), earlier=earlier)

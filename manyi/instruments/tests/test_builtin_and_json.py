@@ -21,6 +21,7 @@ def builtin(code):
 
 
 def test_the_migration_loaded_every_template_published(db):
+    load_builtins()
     assert set(Instrument.objects.filter(company__isnull=True).values_list("code", flat=True)) == (
         CODES
     )
@@ -32,7 +33,7 @@ def test_the_migration_loaded_every_template_published(db):
     assert load_builtins() == 0
 
 
-def test_csi_has_the_five_factors_of_004_with_quality_at_35(db):
+def test_csi_has_the_five_factors_of_004_with_quality_at_35(builtins):
     _instrument, version = builtin("csi")
     definition = definition_for(version)
     weights = {f.name: f.weight for f in definition.factors}
@@ -57,7 +58,7 @@ def test_csi_has_the_five_factors_of_004_with_quality_at_35(db):
     assert score(definition, answers).index == pytest.approx(82.5)
 
 
-def test_dealer_survey_keeps_the_19_items_in_the_seed_order(db):
+def test_dealer_survey_keeps_the_19_items_in_the_seed_order(builtins):
     _instrument, version = builtin("dealer-csi-19")
     definition = definition_for(version)
     assert [i.code for i in definition.items] == [f"q{n}" for n in range(1, 20)]
@@ -65,7 +66,7 @@ def test_dealer_survey_keeps_the_19_items_in_the_seed_order(db):
     assert definition.item("q15").text == "车辆一次性修复率"
 
 
-def test_inquiry_asks_why_only_when_not_satisfied(db):
+def test_inquiry_asks_why_only_when_not_satisfied(builtins):
     _instrument, version = builtin("install-inquiry")
     definition = definition_for(version)
     assert score(definition, {"satisfied": "satisfied", "reasons": ["other"]}).hidden == {
@@ -79,7 +80,7 @@ def test_inquiry_asks_why_only_when_not_satisfied(db):
 # -- JSON ----------------------------------------------------------------------------------------
 
 
-def test_every_template_round_trips_through_export_and_import(world):
+def test_every_template_round_trips_through_export_and_import(world, builtins):
     for code in CODES:
         _instrument, version = builtin(code)
         exported = content_of(version)
@@ -120,7 +121,7 @@ def test_bad_json_is_refused_clearly(world, data, field):
     assert not Instrument.objects.filter(company=world.company).exists()
 
 
-def test_import_errors_carry_the_path_of_each_bad_field(world):
+def test_import_errors_carry_the_path_of_each_bad_field(world, builtins):
     _instrument, version = builtin("csat")
     content = content_of(version)
     content["code"] = "mine"
@@ -139,7 +140,7 @@ def test_import_errors_carry_the_path_of_each_bad_field(world):
     assert "3" in zh and "factors[0].weight" in zh
 
 
-def test_import_refuses_a_code_the_company_already_has(world):
+def test_import_refuses_a_code_the_company_already_has(world, builtins):
     _instrument, version = builtin("nps")
     content = content_of(version)
     actions.import_instrument(actor=world.head, data=content)

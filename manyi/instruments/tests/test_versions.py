@@ -259,7 +259,7 @@ def test_another_company_cannot_touch_our_instruments(world, published):
         )
 
 
-def test_built_in_templates_are_read_only_but_can_be_copied(world):
+def test_built_in_templates_are_read_only_but_can_be_copied(world, builtins):
     csi = Instrument.objects.get(company__isnull=True, code="csi")
     with pytest.raises(NotFound):
         actions.new_draft(actor=world.head, instrument=csi)

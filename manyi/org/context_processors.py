@@ -19,7 +19,6 @@ _MENU = [
     ("org:audit", _("Audit log"), Perm.VIEW_AUDIT),
     ("calendars:index", _("Business calendar"), Perm.MANAGE_CALENDAR),
     ("instruments:list", _("Instruments"), Perm.MANAGE_INSTRUMENTS),
-    ("instruments:list", _("Instruments"), Perm.MANAGE_INSTRUMENTS),
     ("complaint_analytics:index", _("Complaint analytics"), Perm.VIEW_REPORTS),
 ]
 

@@ -40,6 +40,7 @@ from manyi.complaints.models import (
 )
 from manyi.complaints.policy import compensation_limit_for, policy_for_company
 from manyi.complaints.workflow import (
+    DISPATCH,
     FIELD,
     KIND,
     MANAGERS,
@@ -935,6 +936,7 @@ def merge(
     """A duplicate merges into the complaint kept: it closes pointing to it; both timelines stay,
     and each names the other."""
     scope, case, complaint = _locked(actor, case)
+    _require_role(scope, case, DISPATCH, assignee_only=False)
     _check_version(case, version)
     survivor_pk = into.pk if isinstance(into, Case) else into
     if survivor_pk == case.pk:
@@ -942,11 +944,9 @@ def merge(
     try:
         _s, survivor_case, survivor = _locked(actor, survivor_pk)
     except NotFound as exc:
-        raise InvalidInput(
-            _("Choose an open complaint of the same customer."), field="into"
-        ) from exc
+        raise InvalidInput(_SAME_CUSTOMER, field="into") from exc
     if survivor_case.closed_at is not None or survivor_case.customer_id != case.customer_id:
-        raise InvalidInput(_("Choose an open complaint of the same customer."), field="into")
+        raise InvalidInput(_SAME_CUSTOMER, field="into")
     _require_stage(case, OPEN_STAGES, _("This complaint is finished."))
     if complaint.resolutions.exclude(status=ResolutionStatus.REJECTED).exists():
         raise Conflict(_("This complaint has resolutions of its own: settle it instead."))

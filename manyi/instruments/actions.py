@@ -450,6 +450,34 @@ def discard_draft(*, actor: Any, version: InstrumentVersion | int) -> Instrument
 
 
 @transaction.atomic
+def replace_content(
+    *, actor: Any, version: InstrumentVersion | int, data: str | bytes | dict
+) -> InstrumentVersion:
+    """Replace a draft's whole content (sections, items, factors, scoring settings) with a
+    content dict, validated whole (the API's way of editing). The instrument's own fields —
+    code, name, purpose, paging — stay as they are."""
+    scope = builder_scope(actor)
+    version = _draft(scope, version)
+    content = clean_content(parse_json(data))
+    version.items.all().delete()
+    version.sections.all().delete()
+    version.factors.all().delete()
+    version.missing_rule = content["missing_rule"]
+    version.bands = content["bands"]
+    version.band_basis = content["band_basis"]
+    version.save(update_fields=["missing_rule", "bands", "band_basis"])
+    write_content(version, content, **_MODELS)
+    audit(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=version,
+        company_id=scope.company_id,
+        changes={"items": [None, _count(content)]},
+    )
+    return version
+
+
+@transaction.atomic
 def update_scoring(
     *,
     actor: Any,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Max, Prefetch, Q, QuerySet
 
 from manyi.errors import NotFound, OutOfScope
 from manyi.instruments.definition import Definition
@@ -49,7 +49,8 @@ def instrument_list(scope: Scope, *, kind: str = "") -> list[Instrument]:
     if kind:
         qs = qs.filter(kind=kind)
     # A company holds tens of instruments, not thousands: no paging needed, capped anyway.
-    return list(qs.order_by("company_id", "name", "id")[:500])
+    own_first = F("company_id").asc(nulls_last=True)
+    return list(qs.order_by(own_first, "name", "id")[:500])
 
 
 def get_instrument(scope: Scope, pk: Any) -> Instrument:

@@ -92,9 +92,12 @@ def _register_routers() -> None:
     from manyi.complaints.api_analytics import router as complaint_analytics_router
     from manyi.customers.api import router as customers_router
     from manyi.instruments.api import router as instruments_router
+    from manyi.improvement.api import router as improvement_router
     from manyi.org.api import router as org_router
+    from manyi.quality.api import router as quality_router
     from manyi.surveys.api import router as surveys_router
     from manyi.surveys.api_results import router as survey_results_router
+    from manyi.team.api import router as team_router
     from manyi.workorders.api import router as workorders_router
 
     api.add_router("/v1/", org_router)
@@ -107,6 +110,9 @@ def _register_routers() -> None:
     api.add_router("/v1/", instruments_router)
     api.add_router("/v1/", surveys_router)
     api.add_router("/v1/", survey_results_router)
+    api.add_router("/v1/", quality_router)
+    api.add_router("/v1/", team_router)
+    api.add_router("/v1/", improvement_router)
 
 
 _register_routers()

@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "manyi.complaints",
     "manyi.instruments",
     "manyi.surveys",
+    "manyi.quality",
+    "manyi.team",
+    "manyi.improvement",
 ]
 
 MIDDLEWARE = [

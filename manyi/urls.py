@@ -29,4 +29,7 @@ urlpatterns = [
     path("instruments/", include("manyi.instruments.urls")),
     path("surveys/", include("manyi.surveys.urls")),
     path("survey-results/", include("manyi.surveys.urls_results")),
+    path("quality/", include("manyi.quality.urls")),
+    path("team/", include("manyi.team.urls")),
+    path("improvement/", include("manyi.improvement.urls")),
 ]

@@ -113,6 +113,7 @@ class Role(models.TextChoices):
     FRONTLINE = "frontline", _("Front-line staff")
     AUDITOR = "auditor", _("Auditor")
     ANALYST = "analyst", _("Analyst")
+    SHOPPER = "shopper", _("Mystery shopper")
 
 
 class Staff(models.Model):

@@ -40,9 +40,22 @@ class Perm(StrEnum):
     MANAGE_INSTRUMENTS = "manage_instruments"
     # Survey campaigns, invitations, outlet QR posters.
     MANAGE_SURVEYS = "manage_surveys"
+    # Quality (003): write and rank service standards, plan audits, run mystery shopping.
+    MANAGE_QUALITY = "manage_quality"
+    # Carry out audits (full and walk-around) and read audit results.
+    AUDIT_OUTLETS = "audit_outlets"
+    # Mystery shoppers: their own assignments only — no customers, no cases, no other visits.
+    SHOP = "shop"
+    # Team (003/002): team assessments, training, certification, appraisals.
+    MANAGE_TEAM = "manage_team"
+    # Improvement: raise problems and take part in problem-solving sessions.
+    RAISE_PROBLEMS = "raise_problems"
+    # Improvement: run sessions, own problems and action plans.
+    MANAGE_IMPROVEMENT = "manage_improvement"
 
 
-_ALL = frozenset(Perm)
+# SHOP belongs to shoppers alone: a department head does not fill mystery-shopping visits.
+_ALL = frozenset(Perm) - {Perm.SHOP}
 _READ = frozenset({Perm.VIEW_ORG, Perm.VIEW_CUSTOMERS, Perm.VIEW_CASES})
 _CUSTOMER_WORK = _READ | {Perm.EDIT_CUSTOMERS, Perm.VIEW_PHONE}
 # Cases: intake opens them, field staff work them, dispatchers assign them; each workflow's
@@ -65,15 +78,23 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
         Perm.VIEW_AUDIT,
         Perm.VIEW_REPORTS,
         Perm.MANAGE_SURVEYS,
+        Perm.AUDIT_OUTLETS,  # walk-around audits of their own outlet (003 P-063)
+        Perm.MANAGE_TEAM,
+        Perm.RAISE_PROBLEMS,
+        Perm.MANAGE_IMPROVEMENT,
     },
-    Role.SERVICE_REP: _CUSTOMER_WORK | _CASE_DISPATCH | {Perm.IMPORT_CUSTOMERS, Perm.VIEW_AUDIT},
-    Role.TECHNICIAN: _CUSTOMER_WORK | _CASE_WORK,
-    Role.INSPECTOR: _READ | _CASE_WORK | {Perm.VIEW_PHONE},
-    Role.FRONTLINE: _CUSTOMER_WORK | _CASE_INTAKE,
+    Role.SERVICE_REP: _CUSTOMER_WORK
+    | _CASE_DISPATCH
+    | {Perm.IMPORT_CUSTOMERS, Perm.VIEW_AUDIT, Perm.RAISE_PROBLEMS},
+    Role.TECHNICIAN: _CUSTOMER_WORK | _CASE_WORK | {Perm.RAISE_PROBLEMS},
+    Role.INSPECTOR: _READ | _CASE_WORK | {Perm.VIEW_PHONE, Perm.RAISE_PROBLEMS},
+    Role.FRONTLINE: _CUSTOMER_WORK | _CASE_INTAKE | {Perm.RAISE_PROBLEMS},
     # Auditors check outlets against standards; they have no business with customer data.
-    Role.AUDITOR: frozenset({Perm.VIEW_ORG}),
+    Role.AUDITOR: frozenset({Perm.VIEW_ORG, Perm.AUDIT_OUTLETS, Perm.RAISE_PROBLEMS}),
     # Analysts read everything in their subtree, with phone numbers masked (PIPL).
     Role.ANALYST: _READ | {Perm.VIEW_AUDIT, Perm.VIEW_REPORTS},
+    # External mystery shoppers (003 P-015): their own visits, nothing else, not even the org.
+    Role.SHOPPER: frozenset({Perm.SHOP}),
 }
 
 

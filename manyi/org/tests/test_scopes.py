@@ -12,8 +12,8 @@ from manyi.org.scopes import NO_ACCESS, ROLE_PERMS, Perm, scope_for
 _DISPATCH = {Perm.OPEN_CASES, Perm.WORK_CASES, Perm.ASSIGN_CASES}
 _FIELD = {Perm.VIEW_ORG, Perm.VIEW_CUSTOMERS, Perm.VIEW_CASES, Perm.EDIT_CUSTOMERS, Perm.VIEW_PHONE}
 EXPECTED = {
-    "head": set(Perm),
-    "admin_role": set(Perm),
+    "head": set(Perm) - {Perm.SHOP},
+    "admin_role": set(Perm) - {Perm.SHOP},
     "manager": _FIELD
     | _DISPATCH
     | {
@@ -24,18 +24,23 @@ EXPECTED = {
         Perm.VIEW_AUDIT,
         Perm.VIEW_REPORTS,
         Perm.MANAGE_SURVEYS,
+        Perm.AUDIT_OUTLETS,
+        Perm.MANAGE_TEAM,
+        Perm.RAISE_PROBLEMS,
+        Perm.MANAGE_IMPROVEMENT,
     },
-    "rep": _FIELD | _DISPATCH | {Perm.IMPORT_CUSTOMERS, Perm.VIEW_AUDIT},
-    "tech": _FIELD | {Perm.WORK_CASES},
+    "rep": _FIELD | _DISPATCH | {Perm.IMPORT_CUSTOMERS, Perm.VIEW_AUDIT, Perm.RAISE_PROBLEMS},
+    "tech": _FIELD | {Perm.WORK_CASES, Perm.RAISE_PROBLEMS},
     "inspector": {
         Perm.VIEW_ORG,
         Perm.VIEW_CUSTOMERS,
         Perm.VIEW_CASES,
         Perm.VIEW_PHONE,
         Perm.WORK_CASES,
+        Perm.RAISE_PROBLEMS,
     },
-    "sales": _FIELD | {Perm.OPEN_CASES},
-    "auditor": {Perm.VIEW_ORG},
+    "sales": _FIELD | {Perm.OPEN_CASES, Perm.RAISE_PROBLEMS},
+    "auditor": {Perm.VIEW_ORG, Perm.AUDIT_OUTLETS, Perm.RAISE_PROBLEMS},
     "analyst": {
         Perm.VIEW_ORG,
         Perm.VIEW_CUSTOMERS,

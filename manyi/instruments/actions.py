@@ -106,6 +106,14 @@ def _draft(scope: Scope, version: InstrumentVersion | int) -> InstrumentVersion:
     return version
 
 
+def _log(actor: Any, scope: Scope, action: str, obj, changes: dict[str, Any]) -> None:
+    """Audit one change to a draft's content (what changed, in which version)."""
+    version = getattr(obj, "version", None)
+    if version is not None:
+        changes = {"version": str(version), **changes}
+    audit(actor=actor, action=action, obj=obj, company_id=scope.company_id, changes=changes)
+
+
 def _draft_of(scope: Scope, obj, model) -> tuple[Any, InstrumentVersion]:
     """A section, item or factor of a draft of the scope's company (row locked with its draft)."""
     pk = obj.pk if isinstance(obj, model) else obj
@@ -530,12 +538,14 @@ def add_section(
     version = _draft(scope, version)
     title, description = _clean_section(title, description)
     top = version.sections.aggregate(m=Max("position"))["m"]
-    return Section.objects.create(
+    section = Section.objects.create(
         version=version,
         position=0 if top is None else top + 1,
         title=title,
         description=description,
     )
+    _log(actor, scope, AuditAction.CREATE, section, {"title": [None, title]})
+    return section
 
 
 @transaction.atomic
@@ -545,8 +555,10 @@ def update_section(
     """Change a section's title and description."""
     scope = builder_scope(actor)
     section, _version_ = _draft_of(scope, section, Section)
+    old = section.title
     section.title, section.description = _clean_section(title, description)
     section.save(update_fields=["title", "description"])
+    _log(actor, scope, AuditAction.UPDATE, section, {"title": [old, section.title]})
     return section
 
 
@@ -560,6 +572,7 @@ def delete_section(*, actor: Any, section: Section | int) -> None:
         raise Conflict(_("An instrument keeps at least one section."))
     codes = set(section.items.values_list("code", flat=True))
     _refuse_if_referenced(version, codes, exclude_section=section.pk)
+    _log(actor, scope, AuditAction.DELETE, section, {"items": [len(codes), None]})
     section.delete()
     _renumber(version.sections.order_by("position", "id"))
 
@@ -570,8 +583,10 @@ def move_section(*, actor: Any, section: Section | int, direction: str) -> Secti
     scope = builder_scope(actor)
     section, version = _draft_of(scope, section, Section)
     siblings = list(version.sections.order_by("position", "id"))
+    old = section.position
     _swap(siblings, section, direction)
     _check_order(version)
+    _log(actor, scope, AuditAction.UPDATE, section, {"position": [old, section.position]})
     return section
 
 
@@ -620,7 +635,7 @@ def add_factor(*, actor: Any, version: InstrumentVersion | int, data: dict[str, 
     version = _draft(scope, version)
     cleaned = _clean_factor(version, data, None)
     top = version.factors.aggregate(m=Max("position"))["m"]
-    return Factor.objects.create(
+    factor = Factor.objects.create(
         version=version,
         code=cleaned["code"],
         name=cleaned["name"],
@@ -630,6 +645,8 @@ def add_factor(*, actor: Any, version: InstrumentVersion | int, data: dict[str, 
         if cleaned["importance_of"]
         else None,
     )
+    _log(actor, scope, AuditAction.CREATE, factor, {"weight": [None, factor.weight]})
+    return factor
 
 
 @transaction.atomic
@@ -637,6 +654,7 @@ def update_factor(*, actor: Any, factor: Factor | int, data: dict[str, Any]) -> 
     """Change a factor's code, name, weight or importance pairing."""
     scope = builder_scope(actor)
     factor, version = _draft_of(scope, factor, Factor)
+    old = {"code": factor.code, "name": factor.name, "weight": factor.weight}
     cleaned = _clean_factor(version, data, factor)
     if cleaned["importance_of"] and version.factors.filter(importance_of=factor).exists():
         raise InvalidInput(
@@ -650,6 +668,8 @@ def update_factor(*, actor: Any, factor: Factor | int, data: dict[str, Any]) -> 
         else None
     )
     factor.save(update_fields=["code", "name", "weight", "importance_of"])
+    changes = {k: [v, cleaned[k]] for k, v in old.items() if v != cleaned[k]}
+    _log(actor, scope, AuditAction.UPDATE, factor, changes)
     return factor
 
 
@@ -660,6 +680,7 @@ def delete_factor(*, actor: Any, factor: Factor | int) -> int:
     factor, version = _draft_of(scope, factor, Factor)
     count = factor.items.update(factor=None)
     version.factors.filter(importance_of=factor).update(importance_of=None)
+    _log(actor, scope, AuditAction.DELETE, factor, {"code": [factor.code, None]})
     factor.delete()
     return count
 
@@ -716,7 +737,7 @@ def add_item(
     if any(i.code == cleaned["code"] for i in items):
         raise InvalidInput(_("This code is used twice."), field="code")
     top = target.items.aggregate(m=Max("position"))["m"]
-    return Item.objects.create(
+    item = Item.objects.create(
         version=version,
         section=target,
         position=0 if top is None else top + 1,
@@ -725,6 +746,8 @@ def add_item(
         else None,
         **item_fields(cleaned),
     )
+    _log(actor, scope, AuditAction.CREATE, item, {"code": [None, item.code]})
+    return item
 
 
 def _factor_codes(version: InstrumentVersion) -> set[str]:
@@ -749,6 +772,7 @@ def update_item(
             _renumber(old_section.items.order_by("position", "id"))
             _check_order(version)
     items = _ordered_items(version)
+    before = item_dict(item)
     earlier = _earlier(items, item)
     cleaned = clean_item(data, factors=_factor_codes(version), earlier=earlier)
     if any(i.code == cleaned["code"] and i.pk != item.pk for i in items):
@@ -787,6 +811,10 @@ def update_item(
         version.factors.filter(code=cleaned["factor"]).first() if cleaned["factor"] else None
     )
     item.save()
+    changes = {k: [before[k], v] for k, v in item_dict(item).items() if before[k] != v}
+    _log(
+        actor, scope, AuditAction.UPDATE, item, {k: v for k, v in changes.items() if k != "options"}
+    )
     return item
 
 
@@ -815,6 +843,7 @@ def delete_item(*, actor: Any, item: Item | int) -> None:
     item, version = _draft_of(scope, item, Item)
     _refuse_if_referenced(version, {item.code})
     section = item.section
+    _log(actor, scope, AuditAction.DELETE, item, {"code": [item.code, None]})
     item.delete()
     _renumber(section.items.order_by("position", "id"))
 
@@ -824,8 +853,10 @@ def move_item(*, actor: Any, item: Item | int, direction: str) -> Item:
     """Move an item one place up or down within its section."""
     scope = builder_scope(actor)
     item, version = _draft_of(scope, item, Item)
+    old = item.position
     _swap(list(item.section.items.order_by("position", "id")), item, direction)
     _check_order(version)
+    _log(actor, scope, AuditAction.UPDATE, item, {"position": [old, item.position]})
     return item
 
 

@@ -274,3 +274,20 @@ def test_built_in_templates_are_read_only_but_can_be_copied(world, builtins):
     # The other company can copy it too, under the same code.
     actions.copy_instrument(actor=world.other_head, version=v1, code="my-csi")
     assert InstrumentVersion.objects.filter(instrument__code="my-csi").count() == 2
+
+
+def test_draft_edits_write_the_audit_log(world):
+    _instrument, draft = make(world)
+    item = add(world, draft, "q1")
+    actions.update_item(
+        actor=world.head, item=item, data={"code": "q1", "type": "scale", "text": "新", "points": 7}
+    )
+    actions.delete_item(actor=world.head, item=item)
+    rows = list(
+        AuditEntry.objects.filter(object_type="instruments.item")
+        .order_by("id")
+        .values_list("action", "changes")
+    )
+    assert [action for action, _c in rows] == ["create", "update", "delete"]
+    assert rows[1][1]["points"] == [5, 7] and rows[1][1]["text"] == ["题目q1", "新"]
+    assert rows[1][1]["version"] == "满意度 v1"

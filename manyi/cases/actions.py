@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from manyi import clock
+from manyi.cases import hooks
 from manyi.cases.models import (
     Attachment,
     AttachmentKind,
@@ -31,6 +32,28 @@ from manyi.errors import InvalidInput, InvalidMove, NotFound, OutOfScope, StaleV
 from manyi.org.actions import audit
 from manyi.org.models import AuditAction, Role, Staff, Unit, UnitKind
 from manyi.org.scopes import Perm, Scope, scope_for
+
+
+class SystemActor:
+    """The system itself, as the actor of a step no person takes: a survey's closed loop opening
+    a follow-up for the outlet manager, at a customer's answer. It may open a case anywhere;
+    the timeline and the audit log record it as no one (``pk`` is None)."""
+
+    pk = None
+    is_authenticated = False
+    is_active = True
+
+    def __repr__(self) -> str:
+        return "SYSTEM"
+
+
+SYSTEM = SystemActor()
+_SYSTEM_SCOPE = Scope(None, None, None, None, None, None, frozenset(Perm), everything=True)
+
+
+def actor_scope(actor) -> Scope:
+    """The scope of ``actor``: a person's, or every right for :data:`SYSTEM`."""
+    return _SYSTEM_SCOPE if actor is SYSTEM else scope_for(actor)
 
 
 def visible_cases(scope: Scope):
@@ -110,8 +133,9 @@ def open_case(
     A workflow whose intake routes the case by rule (a complaint goes at once to the area's
     technician) names the ``assignee`` and the ``stage`` to start in; the person is checked as
     an assignment would be, but the actor needs no right to assign: the rule chose, not them.
+    The actor may be :data:`SYSTEM` when no person opens it (a survey's closed loop).
     """
-    scope = scope_for(actor)
+    scope = actor_scope(actor)
     scope.require(Perm.OPEN_CASES)
     workflow = get_workflow(kind)
     unit = unit or customer.home_outlet
@@ -214,6 +238,8 @@ def move(
         company_id=case.company_id,
         changes={"stage": [source, step.target]},
     )
+    if case.closed_at is not None:
+        hooks.closed(case, actor, source=source, move=move)
     return case
 
 

@@ -42,6 +42,7 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from manyi import clock
 from manyi.complaints.estimates import Iceberg, iceberg, policy_for
@@ -362,7 +363,7 @@ def by_outlet(scope: Scope, company: Unit, filters: Filters, qs: QuerySet[Compla
             Column("outlet", _("Outlet")),
             Column("code", _("Code")),
             COMPLAINTS,
-            Column("purchases", _("Purchases"), "int"),
+            Column("purchases", pgettext_lazy("complaint analytics", "Purchases"), "int"),
             Column("per_1000", _("Complaints per 1,000 purchases"), "number"),
         ),
         rows,
@@ -760,11 +761,6 @@ def times_table(contact: TimeStats, resolution: TimeStats) -> Table:
             Column("share_within", _("Share within target"), "percent"),
         ),
         rows,
-        note=_(
-            "First contact in business hours on the outlet's calendar (a major complaint has "
-            "its own target); resolution in calendar days, against the “solved quickly” "
-            "days of the estimates."
-        ),
     )
 
 

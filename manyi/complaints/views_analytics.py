@@ -216,10 +216,37 @@ def _context(
                 "coefficients": _coefficient_rows(
                     report.policy, coefficient_errors or {}, posted or {}
                 ),
+                "measures": [
+                    _measure(report.first_contact, _("Time to first contact"), _("business hours")),
+                    _measure(report.resolution, _("Time to resolution"), _("calendar days")),
+                ],
                 **_iceberg_context(report),
             }
         )
     return context
+
+
+def _figure(value: Decimal | None) -> str:
+    return "—" if value is None else _plain(Decimal(value))
+
+
+def _measure(stats, title: str, unit: str) -> dict[str, Any]:
+    """One time measure, formatted for the page."""
+    share = stats.share_within
+    return {
+        "measure": stats.measure,
+        "title": title,
+        "unit": unit,
+        "share": "—" if share is None else cell_text(share, "percent"),
+        "median": _figure(stats.median),
+        "p90": _figure(stats.p90),
+        "target": _figure(stats.target),
+        "major_target": None if stats.major_target is None else _figure(stats.major_target),
+        "within": stats.within,
+        "late": stats.late,
+        "open_overdue": stats.open_overdue,
+        "open_in_time": stats.open_in_time,
+    }
 
 
 def _iceberg_context(report: Report) -> dict[str, Any]:

@@ -30,13 +30,14 @@
       option.series = d.bars.map(function (s) {
         return { name: s.name, type: "bar", data: s.data };
       });
-      option.series.push({ name: d.line.name, type: "line", yAxisIndex: 1, data: d.line.data, smooth: true });
+      option.series.push({ name: d.line.name, type: "line", yAxisIndex: 1, data: d.line.data });
       return option;
     },
     bars: function (d) {
       var option = base();
       option.tooltip.trigger = "item";
       option.grid.top = 8;
+      option.grid.right = 28;
       option.xAxis = { type: "value", minInterval: 1 };
       option.yAxis = { type: "category", data: d.labels, inverse: true, axisLabel: { formatter: short } };
       option.series = [{ name: d.name, type: "bar", data: d.values, label: { show: true, position: "right" } }];

@@ -104,7 +104,8 @@ CASE_FIELDS = (
 WORKORDER_FIELDS = (
     "case", "site_address", "installer_name", "installer_phone", "planned_start", "products",
     "first_visit_at", "evaluation", "signed_by", "signed_at", "signature", "signed_hash",
-    "inspection", "return_visit_outcome",
+    "inspection", "return_visit_outcome", "signoff_method", "signoff_code_hash",
+    "signoff_code_sent_at", "signoff_code_attempts",
 )  # fmt: skip
 EVENT_FIELDS = ("case", "kind", "at", "actor", "text", "data")
 BATCH = 20_000
@@ -339,6 +340,7 @@ class CaseRowMaker:
                 at(self.ends[1]) if stage == "done" or (index or 0) >= 2 else None,
                 evaluation, name if done_record else "", signed_at, None, "", {},
                 "satisfied" if stage == "done" else "",
+                "canvas" if done_record else "", "", None, 0,
             )
         )  # fmt: skip
         out.events.append((case_id, "opened", opened, clerk.user_id, "", {"stage": "intake"}))

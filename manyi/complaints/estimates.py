@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -122,16 +122,9 @@ COEFFICIENT_FIELDS = tuple(c.field for c in COEFFICIENTS)
 
 def policy_for(company: Unit | int) -> ComplaintPolicy:
     """The company's complaint policy, created with the seeds' defaults when it has none."""
-    company_id = company if isinstance(company, int) else company.pk
-    policy = ComplaintPolicy.objects.filter(company_id=company_id).first()
-    if policy is not None:
-        return policy
-    try:
-        with transaction.atomic():
-            return ComplaintPolicy.objects.create(company_id=company_id)
-    except IntegrityError:
-        # Another request created it in the meantime.
-        return ComplaintPolicy.objects.get(company_id=company_id)
+    from manyi.complaints.policy import policy_for_company
+
+    return policy_for_company(company if isinstance(company, int) else company.pk)
 
 
 def can_edit_coefficients(scope: Scope, company: Unit) -> bool:
@@ -182,23 +175,14 @@ def _plain(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-@transaction.atomic
-def update_coefficients(*, actor, company: Unit, values: Mapping[str, Any]) -> ComplaintPolicy:
-    """Change the company's estimate coefficients (only those named in ``values``).
-
-    Every value is checked first; one bad value refuses the whole change (each bad field is
-    named), so nothing is half-written. The change is written to the audit log.
-    """
-    scope = scope_for(actor)
-    if not can_edit_coefficients(scope, company):
-        raise OutOfScope()
+def clean_coefficients(policy: ComplaintPolicy, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The coefficients of ``values`` checked and converted (Decimal, or int for days), or
+    :class:`InvalidInput` naming every bad field. Only coefficient names are accepted; the
+    values not given are taken from ``policy`` for the checks between fields."""
     unknown = sorted(set(values) - set(COEFFICIENT_FIELDS))
     if unknown:
-        raise InvalidInput(
-            _("Unknown coefficient."),
-            errors=[(name, _("Unknown coefficient.")) for name in unknown],
-        )
-    policy = ComplaintPolicy.objects.select_for_update().get(pk=policy_for(company).pk)
+        message = _("Unknown coefficient.")
+        raise InvalidInput(message, errors=[(name, message) for name in unknown])
     parsed: dict[str, Any] = {}
     errors: list[tuple[str | None, Any]] = []
     for coefficient in COEFFICIENTS:
@@ -220,6 +204,21 @@ def update_coefficients(*, actor, company: Unit, values: Mapping[str, Any]) -> C
             )
     if errors:
         raise InvalidInput(_("Some coefficients are not valid."), errors=errors)
+    return parsed
+
+
+@transaction.atomic
+def update_coefficients(*, actor, company: Unit, values: Mapping[str, Any]) -> ComplaintPolicy:
+    """Change the company's estimate coefficients (only those named in ``values``).
+
+    Every value is checked first; one bad value refuses the whole change (each bad field is
+    named), so nothing is half-written. The change is written to the audit log.
+    """
+    scope = scope_for(actor)
+    if not can_edit_coefficients(scope, company):
+        raise OutOfScope()
+    policy = ComplaintPolicy.objects.select_for_update().get(pk=policy_for(company).pk)
+    parsed = clean_coefficients(policy, values)
     changes = diff(policy, parsed)
     if changes:
         for field, value in parsed.items():

@@ -20,6 +20,9 @@ class Periodic:
 
 SCHEDULE = [
     Periodic("manyi.cases.tasks:sweep_breaches", 60),
+    # improvement: overdue actions, reported once to their owners (hourly is plenty for dates)
+    Periodic("manyi.improvement.tasks:sweep_overdue_actions", 3600),
+    Periodic("manyi.surveys.tasks:send_invitations", 60),
 ]
 
 

@@ -28,6 +28,7 @@ urlpatterns = [
     path("complaint-analytics/", include("manyi.complaints.urls_analytics")),
     path("instruments/", include("manyi.instruments.urls")),
     path("surveys/", include("manyi.surveys.urls")),
+    path("s/", include("manyi.surveys.urls_public")),
     path("survey-results/", include("manyi.surveys.urls_results")),
     path("quality/", include("manyi.quality.urls")),
     path("team/", include("manyi.team.urls")),

@@ -19,6 +19,8 @@ _MENU = [
     ("org:audit", _("Audit log"), Perm.VIEW_AUDIT),
     ("calendars:index", _("Business calendar"), Perm.MANAGE_CALENDAR),
     ("instruments:list", _("Instruments"), Perm.MANAGE_INSTRUMENTS),
+    ("surveys:campaigns", _("Surveys"), Perm.MANAGE_SURVEYS),
+    ("surveys:follow-ups", _("Survey follow-ups"), Perm.MANAGE_SURVEYS),
     ("complaint_analytics:index", _("Complaint analytics"), Perm.VIEW_REPORTS),
 ]
 

@@ -8,6 +8,7 @@ engineer's and not needed to count): a case of kind ``complaint`` and its compla
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -44,6 +45,9 @@ class Data:
     complaints: dict
     techs: dict
     customers: dict
+
+
+_NUMBERS = itertools.count(1)
 
 
 class Factory:
@@ -86,7 +90,7 @@ class Factory:
         opened_at = at(opened)
         case = Case.objects.create(
             kind="complaint",
-            number=f"TS-2026-{self.count:06d}",
+            number=f"TS-2026-{next(_NUMBERS):06d}",
             company_id=outlet.company_id,
             unit=outlet,
             customer=customer,

@@ -10,6 +10,7 @@ import time_machine
 from django.utils import translation
 from python_calamine import CalamineWorkbook
 
+from conftest import PASSWORD
 from manyi.complaints.estimates import COEFFICIENT_FIELDS, policy_for, update_coefficients
 from manyi.complaints.models import ComplaintPolicy
 from manyi.complaints.tests.test_analytics import NOW, Factory, build_dataset
@@ -67,6 +68,62 @@ def test_page_shows_the_figures_within_a_query_budget(
     # The coefficients are editable by the head, each default with its seed.
     assert 'name="unhappy_per_complaint"' in html
     assert "000" in html and "004" in html
+
+
+def test_page_queries_do_not_grow_with_the_data(
+    client, dataset, frozen, make_customer, django_assert_max_num_queries
+):
+    """30 more complaints over 6 more outlets, technicians, products and batches: the page
+    makes the same number of queries (grouped aggregates, no query per row)."""
+    from manyi.org import actions as org
+
+    w = dataset.world
+    f = Factory(w)
+    outlets, techs = [], []
+    for i in range(6):
+        outlet = org.create_unit(
+            actor=w.head,
+            parent=w.east,
+            kind="outlet",
+            code=f"X{i}",
+            name=f"新店{i}",
+            industry="paint_dealer",
+        )
+        outlets.append(outlet)
+        techs.append(
+            org.create_staff(
+                actor=w.head,
+                unit=outlet,
+                username=f"x{i}",
+                name=f"技术员{i}",
+                role="technician",
+                password=PASSWORD,
+            )
+        )
+    for i in range(30):
+        day = f"2026-{9 + i % 3:02d}-{1 + i % 27:02d}"
+        f.complaint(
+            outlet=outlets[i % 6],
+            customer=make_customer(name=f"顾客{i}", outlet=outlets[i % 6]),
+            opened=f"{day} 10:00",
+            product=f"产品{i % 7}",
+            batch_no=f"B{i % 11}",
+            channel=["phone", "store", "online"][i % 3],
+            contacted=f"{day} 11:00",
+            assignee=techs[i % 6],
+        )
+    client.force_login(w.head)
+    client.get(URL, PERIOD)
+    with django_assert_max_num_queries(30):
+        response = client.get(URL, PERIOD)
+    assert 'data-testid="total">38<' in response.content.decode()
+
+
+def test_an_analyst_reads_but_does_not_edit(client, dataset, frozen):
+    html = _get(client, dataset.world.analyst).content.decode()
+    assert 'data-testid="total">8<' in html
+    assert 'name="unhappy_per_complaint"' not in html
+    assert "coefficients/" not in html
 
 
 def test_htmx_request_gets_only_the_results(client, dataset, frozen):

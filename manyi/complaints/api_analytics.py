@@ -231,12 +231,14 @@ def get_report(request: HttpRequest, query: Query[PeriodQuery]):
 )
 def get_table(request: HttpRequest, key: str, query: Query[PeriodQuery]):
     """One table (``by_cause``, ``by_outlet``, ``trend``, …: see ``tables`` of the report)."""
+    scope, company = _company(request, query.company)
     if key not in analytics.TABLE_KEYS:
         message = interpolate(
             _("Choose one of: %(keys)s."), {"keys": ", ".join(analytics.TABLE_KEYS)}
         )
         raise InvalidInput(message, field="key")
-    return table_out(_report(request, query).tables[key])
+    filters = analytics.parse_filters(scope, company, query.params())
+    return table_out(analytics.report(scope, company, filters).tables[key])
 
 
 @router.get("/complaint-analytics/coefficients", response=CoefficientsOut)

@@ -138,6 +138,7 @@ def test_roles_without_reports_are_refused(client, dataset, persona):
     headers = auth(getattr(dataset.world, persona))
     assert_problem(client.get(URL, **headers), 403, "out-of-scope")
     assert_problem(client.get(URL + "coefficients", **headers), 403, "out-of-scope")
+    assert_problem(client.get(URL + "tables/nope", **headers), 403, "out-of-scope")
 
 
 def test_outsider_and_anonymous(client, dataset):

@@ -271,7 +271,7 @@ def parse_json(data: str | bytes | dict) -> Any:
         if isinstance(data, bytes):
             data = data.decode("utf-8-sig")
         return json.loads(data)
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise InvalidInput(
             interpolate(_("The file is not valid JSON: %(reason)s"), {"reason": str(exc)[:120]}),
             field="file",

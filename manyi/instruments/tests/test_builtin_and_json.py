@@ -22,9 +22,9 @@ def builtin(code):
 
 def test_the_migration_loaded_every_template_published(db):
     load_builtins()
-    assert set(Instrument.objects.filter(company__isnull=True).values_list("code", flat=True)) == (
-        CODES
-    )
+    # Other apps add their own templates (team: CSAS …); these six are the instruments' own.
+    codes = set(Instrument.objects.filter(company__isnull=True).values_list("code", flat=True))
+    assert codes >= CODES
     for code in CODES:
         instrument, version = builtin(code)
         assert instrument.source, code
@@ -109,6 +109,8 @@ def test_the_templates_are_valid_content():
         (b"{not json", "file"),
         (b"\xff\xfe", "file"),
         (b"[1, 2]", ""),
+        (b"[" * 100_000, "file"),
+        (b'{"format": "manyi-instrument/1", "code": "x", "weight": NaN}', "name"),
         (b'{"format": "other/1"}', "format"),
         (json.dumps({"format": FORMAT, "code": "x", "name": "x", "kind": "survey"}), "sections"),
     ],

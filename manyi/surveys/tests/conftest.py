@@ -78,3 +78,74 @@ def campaign_data(world, version):
 
 
 CSI_ALL_FIVES = {f"q{n}": 5 for n in range(1, 17)}
+
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+@pytest.fixture
+def licensed(world):
+    """The east-1 technician, licensed to go on site (持证上岗)."""
+    from conftest import fresh_user
+
+    staff = world.tech.staff
+    staff.work_licence = True
+    staff.save()
+    return fresh_user(world.tech)
+
+
+@pytest.fixture
+def served(world, licensed):
+    """A work order of ``customer`` taken, served, signed, accepted and archived (at the
+    return visit, one move from done), through the work-order actions."""
+    from manyi.cases import actions as cases
+    from manyi.workorders import actions as workorders
+    from manyi.workorders.workflow import CHECKPOINTS
+
+    def serve(customer):
+        order = workorders.take_order(
+            actor=world.sales, customer=customer, site_address="漕溪北路88号", products="墙面漆 ×5"
+        )
+        order = cases.assign(
+            actor=world.rep, case=order, assignee=licensed.staff, version=order.version
+        )
+        order = cases.move(actor=world.rep, case=order, move="dispatch", version=order.version)
+        cases.log_call(actor=licensed, case=order, outcome="reached")
+        workorders.set_first_visit(actor=licensed, case=order, at=NOW + dt.timedelta(days=1))
+        order = cases.move(actor=licensed, case=order, move="contacted", version=order.version)
+        workorders.log_visit(actor=licensed, case=order, step="底漆", customer_informed=True)
+        order = cases.move(actor=licensed, case=order, move="hand_in", version=order.version)
+        workorders.sign_record(
+            actor=licensed,
+            case=order,
+            signer_name=customer.name,
+            evaluation="satisfied",
+            signature=PNG,
+        )
+        order = cases.move(actor=licensed, case=order, move="submit", version=order.version)
+        order = cases.move(
+            actor=world.inspector,
+            case=order,
+            move="accept",
+            version=order.version,
+            payload={"checklist": dict.fromkeys(CHECKPOINTS, "pass"), "method": 5, "attitude": 5},
+        )
+        return cases.move(actor=world.rep, case=order, move="archive", version=order.version)
+
+    return serve
+
+
+def close_order(world, order):
+    """The return visit is done: the work order closes (stage ``done``)."""
+    from manyi.cases import actions as cases
+
+    return cases.move(
+        actor=world.rep,
+        case=order,
+        move="close",
+        version=order.version,
+        payload={"outcome": "satisfied"},
+    )

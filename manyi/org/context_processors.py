@@ -22,6 +22,11 @@ _MENU = [
     ("surveys:campaigns", _("Surveys"), Perm.MANAGE_SURVEYS),
     ("surveys:follow-ups", _("Survey follow-ups"), Perm.MANAGE_SURVEYS),
     ("complaint_analytics:index", _("Complaint analytics"), Perm.VIEW_REPORTS),
+    # improvement (003 第五阶段): problems to solve, and one's own actions of the plans
+    ("improvement:list", _("Problems to solve"), Perm.RAISE_PROBLEMS),
+    ("improvement:actions", _("My actions"), Perm.RAISE_PROBLEMS),
+    # team: assessments, training and certification, appraisals, scoreboards (everyone on staff)
+    ("team:home", _("Team"), Perm.VIEW_ORG),
 ]
 
 

@@ -1,0 +1,8 @@
+"""The team API under /api/v1/, one module per area; every endpoint calls the same action as
+the page."""
+
+from ninja import Router
+
+router = Router(tags=["team"])
+
+from manyi.team.api import csas  # noqa: E402, F401  (registers its routes on the router)

@@ -118,8 +118,9 @@ def content_of(version: InstrumentVersion) -> dict[str, Any]:
 
 
 def definition_for(version: InstrumentVersion) -> Definition:
-    """The runtime definition of a version (no query once published: it reads the frozen JSON,
-    so a page answering a published version needs only the version row)."""
+    """The runtime definition of a version. Once published it is parsed from the frozen JSON
+    (no content query; only the instrument row for its paging mode, free when the version was
+    read with ``select_related("instrument")``); a draft is read from its rows."""
     if version.definition is not None:
         definition = Definition.from_content(version.definition, version_id=version.pk)
     else:

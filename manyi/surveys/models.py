@@ -714,3 +714,143 @@ class Praise(models.Model):
 
     def __str__(self) -> str:
         return f"{self.technician_id} {self.month:%Y-%m}"
+
+
+# -- rollups: the results page's sums, kept current on submit (manyi/surveys/rollups.py) -------
+
+
+class RollupKey(models.Model):
+    """What the results filter and group by: one row of a rollup table per distinct key.
+
+    The results page must answer in well under a second at millions of responses (DESIGN
+    "Rules that keep it fast"), so it reads these sums instead of the response rows. They are
+    maintained by ``rollups.record_response`` in the submitting transaction (and
+    ``rollups.record_sent`` when an invitation goes out) with one upsert per table, and can be
+    rebuilt from the raw rows (``rollups.rebuild``).
+
+    "None" is stored as 0 in the ``*_key`` columns: a unique key over a nullable column never
+    matches a NULL (SQLite, PostgreSQL before 15), so an upsert would not find its row.
+    """
+
+    company = models.ForeignKey(
+        "org.Unit",
+        verbose_name=_("company"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
+    unit = models.ForeignKey(
+        "org.Unit",
+        verbose_name=_("outlet"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
+    version = models.ForeignKey(
+        "instruments.InstrumentVersion",
+        verbose_name=_("instrument version"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
+    # Local calendar month (first day): of submission for the response sums, of sending for
+    # the invitation counters of SurveyRollup.
+    month = models.DateField(_("month"))
+    region_key = models.PositiveBigIntegerField(_("region (0: none)"), default=0)
+    technician_key = models.PositiveBigIntegerField(_("technician (0: none)"), default=0)
+    campaign_key = models.PositiveBigIntegerField(_("campaign (0: none)"), default=0)
+
+    # Leading columns of every rollup's unique key: the page filters on the company, the
+    # instrument's versions and a range of months, then groups by the rest.
+    KEY = ("company", "version", "month", "unit", "technician_key", "campaign_key", "region_key")
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.company_id} v{self.version_id} {self.month:%Y-%m} @{self.unit_id}"
+
+
+class SurveyRollup(RollupKey):
+    """Per key: invitations sent and answered, and the sums of the responses."""
+
+    # Invitations sent in ``month``, and how many of those have been answered (so far).
+    sent = models.PositiveIntegerField(_("invitations sent"), default=0)
+    answered = models.PositiveIntegerField(_("invitations answered"), default=0)
+    # Responses submitted in ``month``.
+    responses = models.PositiveIntegerField(_("responses"), default=0)
+    indexed = models.PositiveIntegerField(_("responses with an index"), default=0)
+    index_sum = models.FloatField(_("sum of the index"), default=0.0)
+    promoters = models.PositiveIntegerField(_("promoters"), default=0)
+    passives = models.PositiveIntegerField(_("passives"), default=0)
+    detractors = models.PositiveIntegerField(_("detractors"), default=0)
+    csat_answered = models.PositiveIntegerField(_("satisfaction answers"), default=0)
+    csat_top2 = models.PositiveIntegerField(_("satisfied (top 2)"), default=0)
+    unhappy = models.PositiveIntegerField(_("unhappy"), default=0)
+
+    class Meta:
+        verbose_name = _("survey results rollup")
+        verbose_name_plural = _("survey results rollups")
+        constraints = [
+            # The upsert's conflict target; also the index of every results query.
+            models.UniqueConstraint(fields=RollupKey.KEY, name="survey_rollup_key"),
+        ]
+
+
+class SurveyFactorRollup(RollupKey):
+    """Per key and factor: how many responses scored it, and the sum of their scores."""
+
+    factor = models.ForeignKey(
+        "instruments.Factor",
+        verbose_name=_("factor"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
+    n = models.PositiveIntegerField(_("scores"), default=0)
+    score_sum = models.FloatField(_("sum of the scores"), default=0.0)
+
+    class Meta:
+        verbose_name = _("survey factor rollup")
+        verbose_name_plural = _("survey factor rollups")
+        constraints = [
+            # The upsert's conflict target; also the index of the factor figures.
+            models.UniqueConstraint(
+                fields=(*RollupKey.KEY, "factor"), name="survey_factor_rollup_key"
+            ),
+        ]
+
+
+class SurveyItemRollup(RollupKey):
+    """Per key, item and value: the distribution of the answers and the item's score sums.
+
+    ``value`` is the answer as text ("5" on a scale, an option's value — each chosen option of
+    a multiple choice on its own row —, "na" for not applicable) or, for a free-text item,
+    one keyword of the answer (jieba, stop words removed; the themes). ``n`` counts the answers
+    with that value (or keyword). ``answers``, ``scored`` and ``score_sum`` are added once per
+    answer, on its first row, so summing them over an item's rows gives the item's count and
+    mean score.
+    """
+
+    item = models.ForeignKey(
+        "instruments.Item",
+        verbose_name=_("item"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
+    value = models.CharField(_("value"), max_length=40, blank=True, default="")
+    n = models.PositiveIntegerField(_("answers with this value"), default=0)
+    answers = models.PositiveIntegerField(_("answers"), default=0)
+    scored = models.PositiveIntegerField(_("scored answers"), default=0)
+    score_sum = models.FloatField(_("sum of the scores"), default=0.0)
+
+    class Meta:
+        verbose_name = _("survey item rollup")
+        verbose_name_plural = _("survey item rollups")
+        constraints = [
+            # The upsert's conflict target; also the index of the distributions and themes.
+            models.UniqueConstraint(
+                fields=(*RollupKey.KEY, "item", "value"), name="survey_item_rollup_key"
+            ),
+        ]

@@ -6,3 +6,8 @@ class ImprovementConfig(AppConfig):
     name = "manyi.improvement"
     label = "improvement"
     verbose_name = _("Improvement")
+
+    def ready(self) -> None:
+        from manyi.improvement.sources import autodiscover
+
+        autodiscover()

@@ -11,7 +11,18 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Avg, Count, Max, Prefetch, Q, QuerySet
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Case,
+    Count,
+    Max,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from manyi import clock
@@ -515,6 +526,15 @@ class ProgramReport:
     competitors: dict[str, Any]
 
 
+def _is_own(competitor: str) -> Case:
+    """True for a visit to one of the company's own outlets (no competitor)."""
+    return Case(
+        When(**{f"{competitor}__isnull": True}, then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+
+
 def program_report(program: ShoppingProgram) -> ProgramReport:
     """The programme's report from its submitted visits (four queries)."""
     from manyi.instruments.queries import definition_for
@@ -537,15 +557,16 @@ def program_report(program: ShoppingProgram) -> ProgramReport:
         per_factor[row["visit__target_id"]][row["factor__code"]] = row["score"]
     for row in (
         VisitFactorScore.objects.filter(visit__in=visits)
-        .values("visit__target__competitor__isnull", "factor__code")
+        .annotate(own=_is_own("visit__target__competitor"))
+        .values("own", "factor__code")
         .annotate(score=Avg("score"))
     ):
-        groups[row["visit__target__competitor__isnull"]][row["factor__code"]] = row["score"]
+        groups[row["own"]][row["factor__code"]] = row["score"]
     overall = {
-        row["target__competitor__isnull"]: row
-        for row in visits.values("target__competitor__isnull").annotate(
-            n=Count("pk"), index=Avg("index")
-        )
+        row["own"]: row
+        for row in visits.annotate(own=_is_own("target__competitor"))
+        .values("own")
+        .annotate(n=Count("pk"), index=Avg("index"))
     }
     targets = []
     for target in program.targets.select_related("outlet", "competitor").order_by("pk"):

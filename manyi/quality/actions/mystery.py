@@ -360,7 +360,9 @@ def inform_staff(*, actor: Any, program: ShoppingProgram | int) -> ShoppingProgr
     if program.staff_informed_at is None:
         program.staff_informed_at = clock.now()
         program.save(update_fields=["staff_informed_at"])
-        _changed(actor, program, {"staff_informed_at": [None, program.staff_informed_at]})
+        _changed(
+            actor, program, {"staff_informed_at": [None, program.staff_informed_at.isoformat()]}
+        )
     return program
 
 
@@ -374,7 +376,7 @@ def brief_shoppers(*, actor: Any, program: ShoppingProgram | int, briefing: str)
     program.briefing = _text(briefing, 4000, "briefing")
     program.briefed_at = clock.now()
     program.save(update_fields=["briefing", "briefed_at"])
-    _changed(actor, program, {"briefed_at": [None, program.briefed_at]})
+    _changed(actor, program, {"briefed_at": [None, program.briefed_at.isoformat()]})
     return program
 
 

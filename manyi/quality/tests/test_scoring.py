@@ -13,17 +13,26 @@ from manyi.quality.weights import weigh
 
 def test_borda_weights_sum_to_each_sides_share():
     weighted = weigh(
-        [(1, "procedural", "A"), (2, "procedural", "B"), (3, "personal", "C"),
-         (4, "personal", "D"), (5, "personal", "E")],
+        [
+            (1, "procedural", "A"),
+            (2, "procedural", "B"),
+            (3, "personal", "C"),
+            (4, "personal", "D"),
+            (5, "personal", "E"),
+        ],
         procedural_share=20,
         ranks={1: 1, 2: 2, 3: 1, 4: 2, 5: 3},
-    )  # fmt: skip
+    )
     by_id = {w.standard_id: w for w in weighted}
     assert [by_id[i].points for i in (1, 2, 3, 4, 5)] == [2, 1, 3, 2, 1]
     # 20 × 2/3, 20 × 1/3, 80 × 3/6, 80 × 2/6, 80 × 1/6
     assert [round(by_id[i].weight, 4) for i in (1, 2, 3, 4, 5)] == [
-        13.3333, 6.6667, 40.0, 26.6667, 13.3333
-    ]  # fmt: skip
+        13.3333,
+        6.6667,
+        40.0,
+        26.6667,
+        13.3333,
+    ]
     assert sum(w.weight for w in weighted) == pytest.approx(100)
 
 

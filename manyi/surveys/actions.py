@@ -45,6 +45,7 @@ from manyi.instruments.queries import definition_for, usable_versions
 from manyi.org.actions import audit
 from manyi.org.models import AuditAction, Industry, Unit, UnitKind
 from manyi.org.scopes import Perm, Scope, scope_for
+from manyi.surveys import rollups
 from manyi.surveys.models import (
     Campaign,
     CampaignStatus,
@@ -735,6 +736,7 @@ def send_due_invitations(now: dt.datetime | None = None, limit: int = SWEEP_LIMI
             ).update(sent_at=now, remind_at=remind_at)
             if claimed:
                 invitation.sent_at = now
+                rollups.record_sent(invitation, now)
                 _deliver(invitation, reminder=False)
                 sent += 1
     return sent

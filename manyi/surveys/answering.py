@@ -38,6 +38,7 @@ from manyi.instruments.scoring import (
 )
 from manyi.org.actions import audit
 from manyi.org.models import AuditAction, Role, Staff, Unit
+from manyi.surveys import rollups
 from manyi.surveys import workflow as followup_workflow
 from manyi.surveys.actions import (
     CSAT_CODES,
@@ -331,6 +332,7 @@ def _record(
     rows = [SurveyAnswer(**row, **shared) for row in answer_rows(definition, answers, result)]
     if rows:
         SurveyAnswer.objects.bulk_create(rows)
+    rollups.record_response(response, factors=factors, answers=rows)
     if reasons:
         _open_follow_up(response, definition, result, reasons, policy, now)
     return response
@@ -501,6 +503,19 @@ def close_follow_up(*, actor: Any, follow_up: FollowUp | int, outcome: str) -> F
     return row
 
 
+PRAISE_INDEX = 80.0
+
+
+def is_promoter(response: SurveyResponse) -> bool:
+    """Whether an answer may be kept as praise: a promoter (NPS 9–10); without an NPS question
+    a top-2 CSAT answer; with neither, an index of at least :data:`PRAISE_INDEX`."""
+    if response.nps_category:
+        return response.nps_category == PROMOTER
+    if response.csat_top2 is not None:
+        return response.csat_top2
+    return response.index is not None and response.index >= PRAISE_INDEX
+
+
 @transaction.atomic
 def record_praise(*, actor: Any, response: SurveyResponse | int, text: str = "") -> Praise:
     """Keep a promoter's praise for the technician who served them (team scoreboards)."""
@@ -516,10 +531,7 @@ def record_praise(*, actor: Any, response: SurveyResponse | int, text: str = "")
         raise NotFound()
     if found.technician_id is None:
         raise DomainError(_("This answer names no technician to praise."))
-    promoter = found.nps_category == PROMOTER or (
-        not found.nps_category and found.csat_top2 is True
-    )
-    if not promoter:
+    if not is_promoter(found):
         raise DomainError(_("Only a promoter's or a satisfied customer's answer can be praise."))
     if Praise.objects.filter(response=found).exists():
         raise DomainError(_("This answer is already recorded as praise."))

@@ -27,6 +27,9 @@ _MENU = [
     ("improvement:actions", _("My actions"), Perm.RAISE_PROBLEMS),
     # team: assessments, training and certification, appraisals, scoreboards (everyone on staff)
     ("team:home", _("Team"), Perm.VIEW_ORG),
+    # quality (003 stages 2 and 4): standards and audits; a mystery shopper sees only "My visits"
+    ("quality:index", _("Service quality"), Perm.AUDIT_OUTLETS),
+    ("quality:my-visits", _("My visits"), Perm.SHOP),
 ]
 
 

@@ -197,6 +197,9 @@ def _clear(company: Unit) -> None:
     from manyi.cases.models import Case
 
     with transaction.atomic():
+        from manyi.surveys.demo import clear_surveys
+
+        clear_surveys(company)  # surveys: responses protect their outlets
         Case.objects.filter(company=company).delete()
         Purchase.objects.filter(customer__company=company).delete()
         Customer.objects.filter(company=company).delete()
@@ -353,6 +356,9 @@ def build_demo(
     seed_scripts(company)  # the standard words of 002 第四章, shown at each step
     if customers:
         build_work_orders(company, rng, orders=min(90, customers), progress=progress)
+        from manyi.surveys.demo import build_surveys  # a year of surveys, through their actions
+
+        build_surveys(company, rng, progress=progress)
     return company
 
 

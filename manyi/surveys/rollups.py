@@ -70,8 +70,13 @@ _NUMERIC = re.compile(r"^[\d.,%]+$")
 @lru_cache(maxsize=1)
 def _jieba():
     import logging
+    import warnings
 
-    import jieba
+    with warnings.catch_warnings():
+        # jieba 0.42's modules carry invalid escape sequences (warned about at import).
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", SyntaxWarning)
+        import jieba
 
     # jieba logs its dictionary loading at DEBUG/INFO to stderr; keep the logs quiet.
     jieba.setLogLevel(logging.WARNING)

@@ -137,12 +137,17 @@ def _owner(unit: Unit, owner: Staff | int | None, *, managers_only: bool, field:
 
 
 def _nearest_managers(unit: Unit) -> list[Any]:
-    """The managers closest to ``unit`` (its own, else those above): told of a new problem."""
-    managers = list(queries.eligible_owners(unit, managers_only=True).select_related("user"))
-    if not managers:
+    """The managers closest above ``unit`` (its own, else the region's, else the department
+    heads): told of a new problem nobody owns yet."""
+    above = [
+        m
+        for m in queries.eligible_owners(unit, managers_only=True).select_related("user")
+        if m.unit.contains(unit)
+    ]
+    if not above:
         return []
-    deepest = max(m.unit.depth for m in managers)
-    return [m.user for m in managers if m.unit.depth == deepest]
+    deepest = max(m.unit.depth for m in above)
+    return [m.user for m in above if m.unit.depth == deepest]
 
 
 # -- problems ----------------------------------------------------------------------------------
@@ -492,7 +497,7 @@ def _standard(scope: Scope, standard: SourceRef | None) -> tuple[str, str, str]:
     if standard is None or not str(standard.id or "").strip():
         return "", "", ""
     ref = SourceRef("standard", standard.id, standard.label, standard.url)
-    described = resolve(scope, ref, field="standard")
+    described = resolve(scope, ref, field="standard", problem_source=False)
     return str(standard.id).strip(), described.label, described.url
 
 

@@ -113,11 +113,16 @@ def _safe_url(url: str) -> str:
     return url
 
 
-def resolve(scope: Scope, ref: SourceRef, *, field: str = "source") -> Described:
-    """The checked description of ``ref`` for an actor, or InvalidInput naming ``field``."""
+def resolve(
+    scope: Scope, ref: SourceRef, *, field: str = "source", problem_source: bool = True
+) -> Described:
+    """The checked description of ``ref`` for an actor, or InvalidInput naming ``field``.
+
+    ``problem_source``: whether ``ref`` is where a problem comes from (else: what an action
+    changes, a standard)."""
     kind = _REGISTRY.get((ref.kind or "").strip())
     ref_id = str(ref.id or "").strip()
-    if kind is None:
+    if kind is None or kind.problem_source != problem_source:
         raise InvalidInput(_("Unknown kind of source."), field=field)
     if not ref_id or len(ref_id) > 64:
         raise InvalidInput(_("Say which record the source is."), field=field)

@@ -197,6 +197,9 @@ def _clear(company: Unit) -> None:
     from manyi.cases.models import Case
 
     with transaction.atomic():
+        from manyi.complaints.demo import clear_complaints
+
+        clear_complaints(company)  # complaints: merged ones protect the one kept
         from manyi.surveys.demo import clear_surveys
 
         clear_surveys(company)  # surveys: responses protect their outlets
@@ -356,6 +359,10 @@ def build_demo(
     seed_scripts(company)  # the standard words of 002 第四章, shown at each step
     if customers:
         build_work_orders(company, rng, orders=min(90, customers), progress=progress)
+        # complaints: a year of them, through the complaint actions
+        from manyi.complaints.demo import build_complaints
+
+        build_complaints(company, rng, complaints=min(240, customers // 4), progress=progress)
         from manyi.surveys.demo import build_surveys  # a year of surveys, through their actions
 
         build_surveys(company, rng, progress=progress)

@@ -140,9 +140,12 @@ def _routing_reason(kind: str, name: str) -> str:
 
 def inform_watchers(case) -> int:
     """Tell the supervisors kept informed of a major complaint where it now stands."""
+    from manyi.cases.workflow import Priority
     from manyi.complaints.models import Complaint
     from manyi.notify.actions import send
 
+    if case.priority != Priority.URGENT:
+        return 0  # only a major complaint (urgent) has supervisors to keep informed
     complaint = Complaint.objects.filter(case_id=case.pk).first()
     if complaint is None or complaint.escalated_at is None:
         return 0

@@ -2,7 +2,6 @@
 rule, approval above a unit's limit, the ruling, the follow-up call, the return visit, merge and
 close — each with its rejections."""
 
-
 import pytest
 import time_machine
 

@@ -197,6 +197,9 @@ def _clear(company: Unit) -> None:
     from manyi.cases.models import Case
 
     with transaction.atomic():
+        from manyi.improvement.demo import clear_improvement
+
+        clear_improvement(company)  # improvement: problems hold units and staff (PROTECT)
         from manyi.complaints.demo import clear_complaints
 
         clear_complaints(company)  # complaints: merged ones protect the one kept
@@ -366,6 +369,10 @@ def build_demo(
         from manyi.surveys.demo import build_surveys  # a year of surveys, through their actions
 
         build_surveys(company, rng, progress=progress)
+    # improvement: problems, a finished nominal-group session, action plans (some overdue)
+    from manyi.improvement.demo import build_improvement
+
+    build_improvement(company, rng, progress=progress)
     return company
 
 

@@ -124,9 +124,7 @@ def build_improvement(
             source=SourceRef("complaint", str(complaint.pk)) if complaint else None,
             unit=units["SH-PAINT-01"],
         )
-        session = sessions.start_session(
-            actor=manager.user, problem=waiting, method="ngt", top_n=3
-        )
+        session = sessions.start_session(actor=manager.user, problem=waiting, method="ngt", top_n=3)
     team = [tech, sales, *people("SH-PAINT-01", Role.FRONTLINE, Role.TECHNICIAN)]
     members = [manager]
     for person in team:

@@ -420,7 +420,7 @@ def start_audit(
     """Start (or resume) an audit of ``outlet`` with ``template`` or the plan's template.
 
     The actor's audit in progress of the same outlet and template is returned instead of a
-    second one, so a retried start does not duplicate it."""
+    second one (marked ``resumed``), so a retried start does not duplicate it."""
     scope = auditor_scope(actor)
     outlet = company_outlet(scope, outlet)
     if plan not in (None, ""):
@@ -451,6 +451,7 @@ def start_audit(
         .first()
     )
     if existing is not None:
+        existing.resumed = True  # not stored: tells the API to answer 200 rather than 201
         return existing
     now = clock.now()
     audit = Audit.objects.create(

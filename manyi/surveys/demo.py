@@ -2,8 +2,8 @@
 
 Settings first (triggers after closed work orders and complaints, the closed-loop rule, a
 walk-in QR code per outlet), then for each of the last twelve months a campaign to one outlet's
-customers (those who agreed to surveys), sent by the real sweep and answered by about a third
-of them, plus a few walk-ins per outlet; finally the demo's closed work orders get their
+customers of one age band (those who agreed to surveys), sent by the real sweep and answered by
+about 40% of them, plus the odd walk-in per outlet; finally the demo's closed work orders get their
 triggered survey. Answers lean on a per-outlet level and a slow upward trend, so results show
 differences between outlets, technicians and months; unhappy answers open their follow-ups
 through the closed loop, as in real use. Fixed random seed: two builds are identical.
@@ -25,6 +25,7 @@ from manyi.instruments.definition import Definition
 from manyi.instruments.models import InstrumentVersion, ItemType
 from manyi.org.models import Industry, Role, Staff, Unit, UnitKind
 
+AGE_BANDS = ["25_34", "35_44", "45_59", "u25", "60p"]
 COMMENTS = [
     "师傅很专业，讲解得很清楚",
     "等待时间有点长",
@@ -122,8 +123,8 @@ def build_surveys(
     }
     versions = {code: _version(code) for code in {*by_industry.values(), "nps", "dealer-csi-19"}}
     definitions = {code: actions.definition_of(v) for code, v in versions.items()}
-    # Each outlet's own level of service (what the results will show), 0.55–0.9.
-    level = {o.pk: 0.55 + 0.35 * rng.random() for o in outlets}
+    # Each outlet's own level of service (what the results will show), 0.68–0.93.
+    level = {o.pk: 0.68 + 0.25 * rng.random() for o in outlets}
     now = timezone.localtime(clock.now()).replace(hour=10, minute=0, second=0, microsecond=0)
     start = (now - dt.timedelta(days=30 * months)).replace(day=1)
 
@@ -170,6 +171,8 @@ def build_surveys(
                     "starts_at": moment,
                     "deadline_at": moment + dt.timedelta(days=14),
                     "reminder_after_hours": 72,
+                    # One age band a month keeps the demo fast (about 50 invitations each).
+                    "target": {"age_band": AGE_BANDS[month % len(AGE_BANDS)]},
                 },
             )
             try:
@@ -186,7 +189,7 @@ def build_surveys(
                 "token", flat=True
             )
         )
-        answering_now = [t for t in tokens if rng.random() < 0.33]
+        answering_now = [t for t in tokens if rng.random() < 0.4]
         for token in answering_now:
             at = moment + dt.timedelta(hours=rng.uniform(1, 200))
             at = actions.next_allowed(at)
@@ -200,7 +203,7 @@ def build_surveys(
         for walk_outlet in outlets:
             point = points[walk_outlet.pk]
             walk_code = "nps" if walk_outlet.industry != Industry.CAR_DEALER else "dealer-csi-19"
-            for _n in range(rng.randint(1, 3)):
+            for _n in range(rng.randint(0, 1)):
                 at = first + dt.timedelta(days=rng.randint(0, 27), hours=rng.randint(9, 19))
                 if at >= now:
                     continue

@@ -23,6 +23,8 @@ SCHEDULE = [
     # improvement: overdue actions, reported once to their owners (hourly is plenty for dates)
     Periodic("manyi.improvement.tasks:sweep_overdue_actions", 3600),
     Periodic("manyi.surveys.tasks:send_invitations", 60),
+    # team: work licences ending within 30 days, told once per certificate (hourly is plenty)
+    Periodic("manyi.team.tasks:notify_expiring_licences", 3600),
 ]
 
 

@@ -23,6 +23,8 @@ class StaffAdmin(admin.ModelAdmin):
     list_filter = ("role",)
     search_fields = ("name", "user__username")
     raw_id_fields = ("user", "unit", "company")
+    # The work licence comes from certification (manyi.team): never ticked by hand.
+    readonly_fields = ("work_licence", "licence_expires_on")
 
 
 @admin.register(ApiToken)

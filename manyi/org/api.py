@@ -59,6 +59,9 @@ class StaffOut(Schema):
     phone: str
     employee_no: str
     is_active: bool = Field(..., alias="user.is_active")
+    # Read-only: set by certification (manyi.team), not by a staff edit.
+    work_licence: bool
+    licence_expires_on: dt.date | None
 
 
 class StaffIn(Schema):

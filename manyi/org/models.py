@@ -135,8 +135,9 @@ class Staff(models.Model):
     name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True, default="")
     employee_no = models.CharField(_("employee number"), max_length=32, blank=True, default="")
-    # 持证上岗 (002 第七章): only licensed staff go on site. Interim fields until the
-    # certification module issues licences.
+    # 持证上岗 (002 第七章): only licensed staff go on site. A denormalised copy of the
+    # person's standing certificates, written only by the certification actions
+    # (manyi.team.actions.training.sync_licence); no form or API sets it by hand.
     work_licence = models.BooleanField(_("holds a work licence"), default=False)
     licence_expires_on = models.DateField(_("licence valid until"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)

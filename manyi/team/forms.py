@@ -45,3 +45,102 @@ class OpenRoundForm(forms.Form):
         self.fields["members"].choices = [
             (s.pk, f"{s.name} · {s.get_role_display()}") for s in staff
         ]
+
+
+class CourseForm(forms.Form):
+    code = forms.SlugField(label=_("code"), max_length=20)
+    name = forms.CharField(label=_("name"), max_length=100)
+    description = forms.CharField(
+        label=_("content"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    theory_weight = forms.IntegerField(
+        label=_("theory weight (%)"),
+        min_value=0,
+        max_value=100,
+        initial=30,
+        help_text=_("Practice has the rest (002: practice first, theory second)."),
+    )
+    theory_pass = forms.IntegerField(
+        label=_("theory pass mark"), min_value=0, max_value=100, initial=60
+    )
+    practical_pass = forms.IntegerField(
+        label=_("practical pass mark"), min_value=0, max_value=100, initial=60
+    )
+    star_2 = forms.IntegerField(label=_("overall score for ★★"), min_value=0, max_value=100)
+    star_3 = forms.IntegerField(label=_("overall score for ★★★"), min_value=0, max_value=100)
+    star_4 = forms.IntegerField(label=_("overall score for ★★★★"), min_value=0, max_value=100)
+    star_5 = forms.IntegerField(label=_("overall score for ★★★★★"), min_value=0, max_value=100)
+    valid_months = forms.IntegerField(
+        label=_("certificate valid for (months)"), min_value=1, max_value=120, initial=24
+    )
+    grants_licence = forms.BooleanField(
+        label=_("grants the work licence"), required=False, initial=True
+    )
+    is_active = forms.BooleanField(label=_("active"), required=False, initial=True)
+
+    def data_for_action(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["star_minimums"] = [data.pop(f"star_{n}") for n in (2, 3, 4, 5)]
+        return data
+
+
+class SessionForm(forms.Form):
+    unit = forms.TypedChoiceField(label=_("for"), coerce=int)
+    starts_on = forms.DateField(label=_("from"), widget=DateInput)
+    ends_on = forms.DateField(label=_("until"), widget=DateInput, required=False)
+    place = forms.CharField(label=_("place"), max_length=100, required=False)
+    trainer = forms.CharField(label=_("trainer"), max_length=50, required=False)
+    participants = forms.TypedMultipleChoiceField(
+        label=_("participants"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, units=(), staff=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = unit_choices(units)
+        self.fields["participants"].choices = [
+            (s.pk, f"{s.name} · {s.get_role_display()} · {s.unit.name}") for s in staff
+        ]
+
+
+class ParticipantsForm(forms.Form):
+    participants = forms.TypedMultipleChoiceField(
+        label=_("add participants"), coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, staff=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["participants"].choices = [
+            (s.pk, f"{s.name} · {s.get_role_display()}") for s in staff
+        ]
+
+
+class ResultForm(forms.Form):
+    attended = forms.TypedChoiceField(
+        label=_("attended"),
+        choices=[("1", _("Yes")), ("0", _("No"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    theory_score = forms.IntegerField(
+        label=_("theory score"), min_value=0, max_value=100, required=False
+    )
+    practical_score = forms.IntegerField(
+        label=_("practical score"), min_value=0, max_value=100, required=False
+    )
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(label=_("reason"), max_length=200)
+
+
+class EvaluationSessionForm(forms.Form):
+    session = forms.TypedChoiceField(label=_("session"), coerce=int, required=False)
+
+    def __init__(self, *args, sessions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["session"].choices = [("", "—")] + [
+            (s.pk, f"{s.starts_on:%Y-%m-%d} {s.unit.name}") for s in sessions
+        ]

@@ -179,3 +179,304 @@ class AssessmentAnswer(AnswerBase):
 
     def __str__(self) -> str:
         return f"{self.response_id} {self.item_id}"
+
+
+# -- training and certification (002 第七章; 003 P-054..056) ----------------------------------
+
+
+class Course(models.Model):
+    """A training programme (培训项目) of the company, with its exam and pass rules.
+
+    002 第七章: theory (涂料基础知识、产品体系、产品特性) and practice (实际操作、涂装弊病的判断
+    及解决); "培训以实际操作为主、理论讲解为辅", the exam "重点考察实际操作" — so the practical
+    score weighs more by default. Passing grants a technical star grade certificate and, when
+    ``grants_licence``, the work licence (持证上岗).
+    """
+
+    company = models.ForeignKey(
+        "org.Unit", verbose_name=_("company"), on_delete=models.PROTECT, related_name="+"
+    )
+    code = models.SlugField(_("code"), max_length=20)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("content"), blank=True, default="")
+    # Weight of the theory score in the overall score, in %; practice has the rest.
+    theory_weight = models.PositiveSmallIntegerField(_("theory weight (%)"), default=30)
+    theory_pass = models.PositiveSmallIntegerField(_("theory pass mark"), default=60)
+    practical_pass = models.PositiveSmallIntegerField(_("practical pass mark"), default=60)
+    # The overall score a star grade needs, for 2, 3, 4 and 5 stars; a pass is 1 star.
+    star_minimums = models.JSONField(_("overall score for 2–5 stars"), default=list)
+    grants_licence = models.BooleanField(_("grants the work licence"), default=True)
+    valid_months = models.PositiveSmallIntegerField(_("certificate valid for (months)"), default=24)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+        ordering = ["company", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "code"], name="team_course_code_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def practical_weight(self) -> int:
+        return 100 - self.theory_weight
+
+
+class TrainingSession(models.Model):
+    """One run of a course (培训班): when, where, who trains, who takes part."""
+
+    company = models.ForeignKey(
+        "org.Unit", verbose_name=_("company"), on_delete=models.PROTECT, related_name="+"
+    )
+    course = models.ForeignKey(
+        Course, verbose_name=_("course"), on_delete=models.PROTECT, related_name="sessions"
+    )
+    # The unit whose staff take part (the company, a region or an outlet).
+    unit = models.ForeignKey(
+        "org.Unit", verbose_name=_("for"), on_delete=models.PROTECT, related_name="+"
+    )
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"))
+    place = models.CharField(_("place"), max_length=100, blank=True, default="")
+    trainer = models.CharField(_("trainer"), max_length=50, blank=True, default="")
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("training session")
+        verbose_name_plural = _("training sessions")
+        ordering = ["-starts_on", "-id"]
+        indexes = [
+            # The session list of a company, latest first.
+            models.Index(fields=["company", "-starts_on"], name="team_session_company_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course} {self.starts_on:%Y-%m-%d}"
+
+
+class Enrolment(models.Model):
+    """A participant of a session (参训) and their exam: attendance, theory and practical scores.
+
+    ``overall``, ``passed`` and ``star_grade`` are computed by the action from the course's
+    rules when the result is recorded (see ``actions.training.grade``).
+    """
+
+    session = models.ForeignKey(
+        TrainingSession,
+        verbose_name=_("session"),
+        on_delete=models.CASCADE,
+        related_name="enrolments",
+    )
+    staff = models.ForeignKey(
+        "org.Staff", verbose_name=_("participant"), on_delete=models.CASCADE, related_name="+"
+    )
+    attended = models.BooleanField(_("attended"), null=True, blank=True)
+    theory_score = models.PositiveSmallIntegerField(_("theory score"), null=True, blank=True)
+    practical_score = models.PositiveSmallIntegerField(_("practical score"), null=True, blank=True)
+    overall = models.FloatField(_("overall score"), null=True, blank=True)
+    passed = models.BooleanField(_("passed"), null=True, blank=True)
+    star_grade = models.PositiveSmallIntegerField(_("star grade"), null=True, blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        ordering = ["session", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "staff"], name="team_enrolment_unique"),
+        ]
+        indexes = [
+            # A person's training history.
+            models.Index(fields=["staff", "session"], name="team_enrolment_staff_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} {self.staff_id}"
+
+
+class CertificateCounter(models.Model):
+    """The last certificate number given by a company in a year (JS-2026-000123)."""
+
+    company = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["company", "year"], name="team_cert_counter_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_id} {self.year}: {self.value}"
+
+
+class Certificate(models.Model):
+    """A technical star grade certificate (技术星级证书), and with it the work licence (上岗证).
+
+    The licence fields on ``org.Staff`` (``work_licence``, ``licence_expires_on``) are a
+    denormalised copy kept by the certification actions: the case engine's assignment check
+    reads the staff row alone.
+    """
+
+    company = models.ForeignKey(
+        "org.Unit", verbose_name=_("company"), on_delete=models.PROTECT, related_name="+"
+    )
+    staff = models.ForeignKey(
+        "org.Staff",
+        verbose_name=_("holder"),
+        on_delete=models.PROTECT,
+        related_name="certificates",
+    )
+    course = models.ForeignKey(
+        Course, verbose_name=_("course"), on_delete=models.PROTECT, related_name="certificates"
+    )
+    enrolment = models.OneToOneField(
+        Enrolment,
+        verbose_name=_("exam"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="certificate",
+    )
+    number = models.CharField(_("certificate number"), max_length=30, unique=True)
+    star_grade = models.PositiveSmallIntegerField(_("star grade"))
+    grants_licence = models.BooleanField(_("work licence"), default=True)
+    issued_on = models.DateField(_("issued on"))
+    valid_until = models.DateField(_("valid until"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoke_reason = models.CharField(_("reason"), max_length=200, blank=True, default="")
+    # The day the 30-day expiry notice went out (once per certificate).
+    expiry_notified_on = models.DateField(_("expiry notice sent on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        ordering = ["-issued_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(star_grade__gte=1, star_grade__lte=5),
+                name="team_certificate_star_1_5",
+            ),
+        ]
+        indexes = [
+            # Expiring licences (the list and the daily notice): valid ones by end date.
+            models.Index(
+                fields=["company", "valid_until"],
+                name="team_cert_expiry_idx",
+                condition=models.Q(revoked_at__isnull=True, grants_licence=True),
+            ),
+            # A person's certificates, newest first.
+            models.Index(fields=["staff", "-issued_on"], name="team_cert_staff_idx"),
+            # The certificate list of a company (keyset).
+            models.Index(fields=["company", "-id"], name="team_cert_company_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def is_valid(self, on) -> bool:
+        """Whether the certificate stands on the given day."""
+        return self.revoked_at is None and self.valid_until >= on
+
+
+class TrainingEvaluation(ScoredResponse):
+    """The 20-item training evaluation (003 P-055/056) of a course or one of its sessions; the
+    total of points gives the grade (``band``)."""
+
+    company = models.ForeignKey(
+        "org.Unit", verbose_name=_("company"), on_delete=models.PROTECT, related_name="+"
+    )
+    course = models.ForeignKey(
+        Course, verbose_name=_("course"), on_delete=models.PROTECT, related_name="evaluations"
+    )
+    session = models.ForeignKey(
+        TrainingSession,
+        verbose_name=_("session"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="evaluations",
+    )
+    evaluator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("evaluated by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("evaluated at"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("training evaluation")
+        verbose_name_plural = _("training evaluations")
+        ordering = ["-id"]
+        indexes = [
+            # A course's evaluations (its summary and list).
+            models.Index(fields=["course", "-id"], name="team_evaluation_course_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course} {self.total}"
+
+
+class TrainingEvaluationAnswer(AnswerBase):
+    """One item of one training evaluation: per-item means show which to improve at once."""
+
+    response = models.ForeignKey(
+        TrainingEvaluation,
+        verbose_name=_("evaluation"),
+        on_delete=models.CASCADE,
+        related_name="answer_rows",
+    )
+    course = models.ForeignKey(
+        Course, verbose_name=_("course"), on_delete=models.CASCADE, related_name="+",
+        db_index=False,
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = _("training evaluation answer")
+        verbose_name_plural = _("training evaluation answers")
+        indexes = [
+            # Per-item means of a course's evaluations.
+            models.Index(fields=["course", "item"], name="team_evalanswer_course_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.response_id} {self.item_id}"

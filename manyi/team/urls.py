@@ -1,13 +1,32 @@
 from django.urls import path
 
-from manyi.team.views import csas, home
+from manyi.team.views import csas, home, training
 
 app_name = "team"
 urlpatterns = [
     path("", home.home, name="home"),
+    # CSAS (003 P-092..096)
     path("csas/", csas.round_list, name="csas-list"),
     path("csas/new/", csas.round_open, name="csas-open"),
     path("csas/<int:pk>/", csas.round_detail, name="csas-detail"),
     path("csas/<int:pk>/answer/", csas.round_answer, name="csas-answer"),
     path("csas/<int:pk>/close/", csas.round_close, name="csas-close"),
+    # training and certification (002 第七章), training evaluation (003 P-055/056)
+    path("training/", training.training_home, name="training"),
+    path("courses/new/", training.course_form, name="course-create"),
+    path("courses/<int:pk>/", training.course_detail, name="course"),
+    path("courses/<int:pk>/edit/", training.course_form, name="course-edit"),
+    path("courses/<int:pk>/sessions/new/", training.session_create, name="session-create"),
+    path("courses/<int:pk>/evaluate/", training.course_evaluate, name="course-evaluate"),
+    path("sessions/<int:pk>/", training.session_detail, name="session"),
+    path("sessions/<int:pk>/participants/", training.session_add, name="session-add"),
+    path(
+        "sessions/<int:pk>/results/<int:enrolment_pk>/",
+        training.result_record,
+        name="result",
+    ),
+    path("evaluations/<int:pk>/", training.evaluation_detail, name="evaluation"),
+    path("certificates/", training.certificate_list, name="certificates"),
+    path("certificates/<int:pk>/", training.certificate_detail, name="certificate"),
+    path("licences/", training.licences_expiring, name="licences"),
 ]

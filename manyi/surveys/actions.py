@@ -24,6 +24,7 @@ Rules (issue 5, DOMAIN §5):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -199,16 +200,31 @@ def policy_for(company_id: int) -> SurveyPolicy:
     )
 
 
+_PLACEHOLDER = "TOKEN"
+
+
+@functools.cache
+def _link_pattern(name: str) -> tuple[str, str]:
+    # reverse() costs milliseconds per call; a sweep sends hundreds of links.
+    path = reverse(name, args=[_PLACEHOLDER])
+    before, _sep, after = path.partition(_PLACEHOLDER)
+    return before, after
+
+
+def _link(name: str, token: str) -> str:
+    base = getattr(settings, "MANYI_PUBLIC_URL", "") or "http://localhost:8000"
+    before, after = _link_pattern(name)
+    return f"{base.rstrip('/')}{before}{token}{after}"
+
+
 def public_link(token: str) -> str:
     """The absolute link of an answer page (``MANYI_PUBLIC_URL`` + ``/s/<token>/``)."""
-    base = getattr(settings, "MANYI_PUBLIC_URL", "") or "http://localhost:8000"
-    return base.rstrip("/") + reverse("survey_public:answer", args=[token])
+    return _link("survey_public:answer", token)
 
 
 def walk_in_link(token: str) -> str:
     """The absolute link of an outlet's walk-in page (the QR code's content)."""
-    base = getattr(settings, "MANYI_PUBLIC_URL", "") or "http://localhost:8000"
-    return base.rstrip("/") + reverse("survey_public:walk-in", args=[token])
+    return _link("survey_public:walk-in", token)
 
 
 def greeting_for(name: str) -> str:

@@ -173,6 +173,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Text messages to customers (acknowledgements, sign-off codes): console, file or locmem.
 MANYI_SMS_BACKEND = env_choice("MANYI_SMS_BACKEND", "console", ("console", "file", "locmem"))
 MANYI_SMS_FILE = env_str("MANYI_SMS_FILE", str(DATA_DIR / "sms.jsonl"))
+# The address customers reach the public pages at (survey links in text messages, QR posters),
+# e.g. https://manyi.example.com; the local server's address by default.
+MANYI_PUBLIC_URL = env_str(
+    "MANYI_PUBLIC_URL", f"http://{env_str('HOST', '127.0.0.1')}:{env_str('PORT', '8000')}"
+).rstrip("/")
+if not MANYI_PUBLIC_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured("MANYI_PUBLIC_URL must start with http:// or https://")
 MANYI_IMPORT_MAX_BYTES = env_int("MANYI_IMPORT_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
 
 SESSION_COOKIE_HTTPONLY = True

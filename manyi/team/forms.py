@@ -144,3 +144,19 @@ class EvaluationSessionForm(forms.Form):
         self.fields["session"].choices = [("", "—")] + [
             (s.pk, f"{s.starts_on:%Y-%m-%d} {s.unit.name}") for s in sessions
         ]
+
+
+class ReviewForm(forms.Form):
+    leader = forms.TypedChoiceField(label=_("leader"), coerce=int)
+    raters = forms.TypedMultipleChoiceField(
+        label=_("raters"),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("People who know the leader's customer-service work (at least three)."),
+    )
+
+    def __init__(self, *args, staff=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(s.pk, f"{s.name} · {s.get_role_display()} · {s.unit.name}") for s in staff]
+        self.fields["leader"].choices = choices
+        self.fields["raters"].choices = choices

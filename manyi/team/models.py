@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from manyi import clock
-from manyi.instruments.models import AnswerBase, ScoredResponse
+from manyi.instruments.models import AnswerBase, FactorScoreBase, ScoredResponse
 
 # Fewer answers than this and a result could point at a person (issue 7).
 MIN_ANSWERS = 3
@@ -480,3 +480,143 @@ class TrainingEvaluationAnswer(AnswerBase):
 
     def __str__(self) -> str:
         return f"{self.response_id} {self.item_id}"
+
+
+# -- leadership questionnaire (003 P-059/060) --------------------------------------------------
+
+
+class LeadershipReview(models.Model):
+    """A leader's 360° look at the five principles of P-059: they rate themselves, and people
+    who know their customer-service work rate them (P-060); the gap shows strengths and
+    weaknesses. The others answer anonymously, as in CSAS."""
+
+    company = models.ForeignKey(
+        "org.Unit", verbose_name=_("company"), on_delete=models.PROTECT, related_name="+"
+    )
+    leader = models.ForeignKey(
+        "org.Staff", verbose_name=_("leader"), on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.ForeignKey(
+        "instruments.InstrumentVersion",
+        verbose_name=_("instrument version"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=8, choices=RoundStatus.choices, default=RoundStatus.OPEN
+    )
+    # Raters other than the leader, and how many of them have answered.
+    rater_count = models.PositiveIntegerField(_("raters"), default=0)
+    answer_count = models.PositiveIntegerField(_("answers"), default=0)
+    self_answered = models.BooleanField(_("self-rating done"), default=False)
+    opened_at = models.DateTimeField(_("opened at"), default=clock.now)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("opened by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("leadership review")
+        verbose_name_plural = _("leadership reviews")
+        ordering = ["-id"]
+        indexes = [
+            # The review list of a company, newest first.
+            models.Index(fields=["company", "-id"], name="team_leadership_company_idx"),
+            # A leader's reviews.
+            models.Index(fields=["leader", "-id"], name="team_leadership_leader_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.leader} {self.opened_at:%Y-%m-%d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == RoundStatus.OPEN
+
+    @property
+    def others_visible(self) -> bool:
+        """The others' side shows from MIN_ANSWERS answers, once no more can come."""
+        finished = not self.is_open or self.answer_count >= self.rater_count
+        return finished and self.answer_count >= MIN_ANSWERS
+
+
+class LeadershipRater(models.Model):
+    """Someone asked to rate the leader (or the leader, ``is_self``), and whether they have."""
+
+    review = models.ForeignKey(
+        LeadershipReview, verbose_name=_("review"), on_delete=models.CASCADE, related_name="raters"
+    )
+    staff = models.ForeignKey(
+        "org.Staff", verbose_name=_("rater"), on_delete=models.CASCADE, related_name="+"
+    )
+    is_self = models.BooleanField(_("self-rating"), default=False)
+    has_answered = models.BooleanField(_("has answered"), default=False)
+
+    class Meta:
+        verbose_name = _("rater")
+        verbose_name_plural = _("raters")
+        constraints = [
+            models.UniqueConstraint(fields=["review", "staff"], name="team_rater_unique")
+        ]
+        indexes = [
+            # "Rate now": the reviews waiting for a person's answer.
+            models.Index(fields=["staff", "has_answered"], name="team_rater_staff_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.review_id} {self.staff_id}"
+
+
+class LeadershipResponse(ScoredResponse):
+    """One answer set of a review: the leader's own (``is_self``) or an anonymous other's."""
+
+    review = models.ForeignKey(
+        LeadershipReview,
+        verbose_name=_("review"),
+        on_delete=models.CASCADE,
+        related_name="responses",
+    )
+    is_self = models.BooleanField(_("self-rating"), default=False)
+
+    class Meta:
+        verbose_name = _("leadership answer set")
+        verbose_name_plural = _("leadership answer sets")
+
+    def __str__(self) -> str:
+        return f"{self.review_id}/{self.pk}"
+
+
+class LeadershipFactorScore(FactorScoreBase):
+    """One principle's score in one answer set; review and side copied so the gap chart is one
+    GROUP BY (principle, side)."""
+
+    response = models.ForeignKey(
+        LeadershipResponse,
+        verbose_name=_("answer set"),
+        on_delete=models.CASCADE,
+        related_name="factor_scores",
+    )
+    review = models.ForeignKey(
+        LeadershipReview,
+        verbose_name=_("review"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
+    is_self = models.BooleanField(_("self-rating"), default=False)
+
+    class Meta:
+        verbose_name = _("leadership principle score")
+        verbose_name_plural = _("leadership principle scores")
+        indexes = [
+            # The gap chart of one review.
+            models.Index(fields=["review", "is_self", "factor"], name="team_lead_score_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.response_id} {self.factor_id}"

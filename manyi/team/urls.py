@@ -1,6 +1,6 @@
 from django.urls import path
 
-from manyi.team.views import csas, home, training
+from manyi.team.views import csas, home, leadership, training
 
 app_name = "team"
 urlpatterns = [
@@ -29,4 +29,10 @@ urlpatterns = [
     path("certificates/", training.certificate_list, name="certificates"),
     path("certificates/<int:pk>/", training.certificate_detail, name="certificate"),
     path("licences/", training.licences_expiring, name="licences"),
+    # leadership questionnaire (003 P-059/060)
+    path("leadership/", leadership.review_list, name="leadership"),
+    path("leadership/new/", leadership.review_open, name="review-open"),
+    path("leadership/<int:pk>/", leadership.review_detail, name="review"),
+    path("leadership/<int:pk>/answer/", leadership.review_answer, name="review-answer"),
+    path("leadership/<int:pk>/close/", leadership.review_close, name="review-close"),
 ]

@@ -8,7 +8,7 @@ from django.shortcuts import render
 
 from manyi.org.scopes import Perm, scope_for
 from manyi.team.actions.common import today
-from manyi.team.queries import csas, training
+from manyi.team.queries import csas, leadership, training
 
 
 @login_required
@@ -19,6 +19,7 @@ def home(request: HttpRequest) -> HttpResponse:
     readers = training.can_read(scope)
     context = {
         "waiting": csas.open_rounds_for(scope.staff_id),
+        "ratings": leadership.waiting_for(scope.staff_id),
         "manage": scope.can(Perm.MANAGE_TEAM),
         "reports": scope.can(Perm.VIEW_REPORTS),
         "is_staff": scope.staff_id is not None,

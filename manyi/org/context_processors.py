@@ -22,6 +22,7 @@ _MENU = [
     ("surveys:campaigns", _("Surveys"), Perm.MANAGE_SURVEYS),
     ("surveys:follow-ups", _("Survey follow-ups"), Perm.MANAGE_SURVEYS),
     ("complaint_analytics:index", _("Complaint analytics"), Perm.VIEW_REPORTS),
+    ("survey_results:index", _("Survey results"), Perm.VIEW_REPORTS),
     # improvement (003 第五阶段): problems to solve, and one's own actions of the plans
     ("improvement:list", _("Problems to solve"), Perm.RAISE_PROBLEMS),
     ("improvement:actions", _("My actions"), Perm.RAISE_PROBLEMS),

@@ -177,6 +177,7 @@ FEATURED = [
     DemoLogin("sales", Role.FRONTLINE, "SH-PAINT-01", "赵丽"),
     DemoLogin("auditor", Role.AUDITOR, COMPANY_CODE, "孙卫东"),
     DemoLogin("analyst", Role.ANALYST, COMPANY_CODE, "吴静"),
+    DemoLogin("shopper", Role.SHOPPER, COMPANY_CODE, "林小雨"),  # quality: mystery shopper
 ]
 
 # Everyone else, to reach 40: per outlet a manager and a technician or two, per region a
@@ -197,6 +198,9 @@ def _clear(company: Unit) -> None:
     from manyi.cases.models import Case
 
     with transaction.atomic():
+        from manyi.quality.demo import clear_quality
+
+        clear_quality(company)  # quality: audits, standards, programmes, their instruments
         from manyi.improvement.demo import clear_improvement
 
         clear_improvement(company)  # improvement: problems hold units and staff (PROTECT)
@@ -373,6 +377,10 @@ def build_demo(
     from manyi.improvement.demo import build_improvement
 
     build_improvement(company, rng, progress=progress)
+    # quality: standards, ranking, a year of audits, mystery shopping with a competitor
+    from manyi.quality.demo import build_quality
+
+    build_quality(company, rng, progress=progress)
     return company
 
 

@@ -620,3 +620,65 @@ class LeadershipFactorScore(FactorScoreBase):
 
     def __str__(self) -> str:
         return f"{self.response_id} {self.factor_id}"
+
+
+# -- five-star service level (000) ---------------------------------------------------------------
+
+
+class ServiceLevelAssessment(ScoredResponse):
+    """An outlet's or the company's self-assessment against the five star levels of 000
+    (规范服务 → 优秀科学 → 优异优质 → 卓越 → 传奇); ``stars`` is the level reached (0–5), see
+    ``actions.service_level.stars_for``."""
+
+    company = models.ForeignKey(
+        "org.Unit", verbose_name=_("company"), on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.ForeignKey(
+        "org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    stars = models.PositiveSmallIntegerField(_("stars"))
+    assessed_on = models.DateField(_("assessed on"))
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assessed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    notes = models.TextField(_("notes"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("service level assessment")
+        verbose_name_plural = _("service level assessments")
+        ordering = ["-assessed_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(stars__lte=5), name="team_service_level_stars_0_5"
+            ),
+        ]
+        indexes = [
+            # A unit's history, newest first (and its latest level).
+            models.Index(fields=["unit", "-assessed_on", "-id"], name="team_level_unit_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.assessed_on:%Y-%m-%d} {self.stars}★"
+
+
+class ServiceLevelFactorScore(FactorScoreBase):
+    """One star level's score (0–100) in one self-assessment."""
+
+    response = models.ForeignKey(
+        ServiceLevelAssessment,
+        verbose_name=_("assessment"),
+        on_delete=models.CASCADE,
+        related_name="factor_scores",
+    )
+
+    class Meta:
+        verbose_name = _("star level score")
+        verbose_name_plural = _("star level scores")
+
+    def __str__(self) -> str:
+        return f"{self.response_id} {self.factor_id}"

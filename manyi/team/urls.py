@@ -1,6 +1,6 @@
 from django.urls import path
 
-from manyi.team.views import csas, home, leadership, training
+from manyi.team.views import csas, home, leadership, service_level, training
 
 app_name = "team"
 urlpatterns = [
@@ -35,4 +35,13 @@ urlpatterns = [
     path("leadership/<int:pk>/", leadership.review_detail, name="review"),
     path("leadership/<int:pk>/answer/", leadership.review_answer, name="review-answer"),
     path("leadership/<int:pk>/close/", leadership.review_close, name="review-close"),
+    # five-star service level (000)
+    path("service-levels/", service_level.level_list, name="levels"),
+    path("service-levels/units/<int:unit_pk>/", service_level.level_history, name="level-history"),
+    path(
+        "service-levels/units/<int:unit_pk>/assess/",
+        service_level.level_assess,
+        name="level-assess",
+    ),
+    path("service-levels/<int:pk>/", service_level.level_detail, name="level"),
 ]

@@ -5,4 +5,4 @@ from ninja import Router
 
 router = Router(tags=["team"])
 
-from manyi.team.api import csas, leadership, training  # noqa: E402, F401  (they add their routes)
+from manyi.team.api import csas, leadership, service_level, training  # noqa: E402, F401, I001

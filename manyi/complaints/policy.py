@@ -69,9 +69,13 @@ def seed_causes(company: Unit) -> int:
 
 def causes_for(company_id: int, *, active_only: bool = True) -> list[CauseCategory]:
     """The company's cause categories in order, seeded on first use."""
-    qs = CauseCategory.objects.filter(company_id=company_id)
-    causes = list(qs.filter(active=True) if active_only else qs)
-    if not causes and not qs.exists():
+
+    def read() -> list[CauseCategory]:
+        qs = CauseCategory.objects.filter(company_id=company_id)
+        return list(qs.filter(active=True) if active_only else qs)
+
+    causes = read()
+    if not causes and not CauseCategory.objects.filter(company_id=company_id).exists():
         seed_causes(Unit.objects.get(pk=company_id))
-        causes = list(qs.filter(active=True) if active_only else qs)
+        causes = read()
     return causes

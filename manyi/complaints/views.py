@@ -141,6 +141,8 @@ def _panel_context(request: HttpRequest, case: Case, scope: Scope, bound: dict) 
             VisitForm,
             initial={**initial, "at": complaint.visit_at, "place": complaint.visit_place},
         )
+        if complaint.visit_at is None:
+            forms["c_visit"].fields.pop("reason", None)  # a first booking needs no reason
     if field and stage in ("preparation", "investigation"):
         form(
             "c_prepare",

@@ -124,3 +124,11 @@ def test_causes_are_added_renamed_and_deactivated_never_deleted(client, world):
     assert r.status_code == 400  # the name is taken
     login(client, "other_head")
     assert client.get(f"/complaints/settings/causes/{cause.pk}/").status_code == 404
+
+
+def test_the_settings_page_seeds_and_lists_the_causes(client, world):
+    login(client, "head")
+    page = client.get("/complaints/settings/").content.decode()
+    for name in ("产品问题", "其他"):
+        assert name in page
+    assert CauseCategory.objects.filter(company=world.company).count() == 5

@@ -682,3 +682,53 @@ class ServiceLevelFactorScore(FactorScoreBase):
 
     def __str__(self) -> str:
         return f"{self.response_id} {self.factor_id}"
+
+
+# -- daily verbal recognition (003 P-076) ---------------------------------------------------------
+
+
+class Recognition(models.Model):
+    """A manager's daily word of praise for good service (003 P-076: "每日向顾客服务员工逐一口头
+    反馈成功的顾客服务"); counted on the scoreboards. One per manager, person and day."""
+
+    company = models.ForeignKey(
+        "org.Unit", verbose_name=_("company"), on_delete=models.CASCADE, related_name="+"
+    )
+    staff = models.ForeignKey(
+        "org.Staff",
+        verbose_name=_("recognised"),
+        on_delete=models.CASCADE,
+        related_name="recognitions",
+    )
+    # The person's home unit when recognised (the team scoreboard groups by it).
+    unit = models.ForeignKey(
+        "org.Unit", verbose_name=_("team"), on_delete=models.PROTECT, related_name="+"
+    )
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recognised by"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    note = models.CharField(_("for what"), max_length=200, blank=True, default="")
+    day = models.DateField(_("day"))
+    month = models.DateField(_("month"))
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("recognition")
+        verbose_name_plural = _("recognitions")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["staff", "given_by", "day"], name="team_recognition_daily_unique"
+            ),
+        ]
+        indexes = [
+            # Scoreboards: a person's and a team's recognitions by month.
+            models.Index(fields=["staff", "month"], name="team_recognition_staff_idx"),
+            models.Index(fields=["unit", "month"], name="team_recognition_unit_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} {self.day}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from manyi.team.views import csas, home, leadership, service_level, training
+from manyi.team.views import csas, home, leadership, scoreboard, service_level, training
 
 app_name = "team"
 urlpatterns = [
@@ -44,4 +44,9 @@ urlpatterns = [
         name="level-assess",
     ),
     path("service-levels/<int:pk>/", service_level.level_detail, name="level"),
+    # scoreboards (003 P-077..079) and daily recognition (P-076)
+    path("scoreboard/", scoreboard.board, name="scoreboard"),
+    path("scoreboard/people/<int:pk>/", scoreboard.person, name="scoreboard-person"),
+    path("scoreboard/teams/<int:pk>/", scoreboard.team, name="scoreboard-team"),
+    path("scoreboard/people/<int:pk>/recognise/", scoreboard.recognise_view, name="recognise"),
 ]

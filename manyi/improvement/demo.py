@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import struct
+import zlib
 from collections.abc import Callable
 
 from django.utils import timezone
@@ -18,11 +20,30 @@ from django.utils import timezone
 from manyi import clock
 from manyi.org.models import Role, Staff, Unit
 
-# A 1×1 PNG: the photo of a new poster, in miniature.
-_PHOTO = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
-)
+
+def _photo(width: int = 96, height: int = 64) -> bytes:
+    """A small PNG (a blue-green stripe pattern) standing in for the photo of a checklist."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
+    rows = b"".join(
+        b"\x00"
+        + b"".join(bytes((30, 110 + (y * 2) % 100, 200 - (x // 8 % 2) * 60)) for x in range(width))
+        for y in range(height)
+    )
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 def clear_improvement(company: Unit) -> None:
@@ -207,7 +228,7 @@ def build_improvement(
             actor=tech.user,
             action=from_session[0],
             evidence_text="首访检查表已增加“基层含水率”一栏，技术员已培训。",
-            file=("checklist.png", _PHOTO),
+            file=("checklist.png", _photo()),
         )
         actions.start_action(actor=manager.user, action=from_session[1])
 

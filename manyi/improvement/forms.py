@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from manyi.improvement.models import MeasureKind, Method
 from manyi.improvement.sources import problem_kinds
@@ -99,7 +100,7 @@ class ResultForm(forms.Form):
 
 
 class ActionForm(forms.Form):
-    title = forms.CharField(label=_("action"), max_length=200)
+    title = forms.CharField(label=pgettext_lazy("improvement", "action"), max_length=200)
     owner = forms.ModelChoiceField(label=_("owner"), queryset=Staff.objects.none())
     due_on = forms.DateField(label=_("due on"), widget=DateInput)
     description = forms.CharField(
@@ -128,7 +129,7 @@ class ActionForm(forms.Form):
 
 
 class ActionEditForm(forms.Form):
-    title = forms.CharField(label=_("action"), max_length=200)
+    title = forms.CharField(label=pgettext_lazy("improvement", "action"), max_length=200)
     owner = forms.ModelChoiceField(label=_("owner"), queryset=Staff.objects.none())
     due_on = forms.DateField(label=_("due on"), widget=DateInput)
     description = forms.CharField(
@@ -150,7 +151,7 @@ class ActionEditForm(forms.Form):
 
 class CompleteForm(forms.Form):
     evidence_text = forms.CharField(
-        label=_("what was done"),
+        label=pgettext_lazy("evidence", "what was done"),
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -173,7 +174,7 @@ class SessionForm(forms.Form):
 
 class IdeaForm(forms.Form):
     text = forms.CharField(
-        label=_("your idea"),
+        label=_("one possible solution"),
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 2, "maxlength": 300}),
     )

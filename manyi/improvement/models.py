@@ -24,15 +24,16 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from manyi import clock
 
 
 class ProblemStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    IN_PROGRESS = "in_progress", _("Being solved")
-    CLOSED = "closed", _("Closed")
-    DROPPED = "dropped", _("Dropped")
+    OPEN = "open", pgettext_lazy("problem status", "Open")
+    IN_PROGRESS = "in_progress", pgettext_lazy("problem status", "Being solved")
+    CLOSED = "closed", pgettext_lazy("problem status", "Closed")
+    DROPPED = "dropped", pgettext_lazy("problem status", "Dropped")
 
 
 # A problem that is still being worked on: sessions and actions may be added.
@@ -176,10 +177,10 @@ class Measure(models.Model):
 
 
 class ActionStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    IN_PROGRESS = "in_progress", _("In progress")
-    DONE = "done", _("Done")
-    CANCELLED = "cancelled", _("Cancelled")
+    OPEN = "open", pgettext_lazy("action status", "Open")
+    IN_PROGRESS = "in_progress", pgettext_lazy("action status", "In progress")
+    DONE = "done", pgettext_lazy("action status", "Done")
+    CANCELLED = "cancelled", pgettext_lazy("action status", "Cancelled")
 
 
 # An action someone still has to carry out; only these can be overdue.
@@ -204,7 +205,7 @@ class ActionItem(models.Model):
     unit = models.ForeignKey(
         "org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
     )
-    title = models.CharField(_("action"), max_length=200)
+    title = models.CharField(pgettext_lazy("improvement", "action"), max_length=200)
     description = models.TextField(_("details"), blank=True, default="")
     owner = models.ForeignKey(
         "org.Staff",
@@ -368,7 +369,10 @@ class SessionMember(models.Model):
     """A person taking part in a session (joined with their own login)."""
 
     session = models.ForeignKey(
-        Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="members"
+        Session,
+        verbose_name=pgettext_lazy("improvement", "session"),
+        on_delete=models.CASCADE,
+        related_name="members",
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -376,7 +380,7 @@ class SessionMember(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     # Join order: the order of turns in round-robin recording.
     position = models.PositiveSmallIntegerField(_("position"))
     subgroup = models.PositiveSmallIntegerField(_("sub-group"), null=True, blank=True)
@@ -399,7 +403,10 @@ class Idea(models.Model):
     """A possible solution written by a member."""
 
     session = models.ForeignKey(
-        Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="ideas"
+        Session,
+        verbose_name=pgettext_lazy("improvement", "session"),
+        on_delete=models.CASCADE,
+        related_name="ideas",
     )
     author = models.ForeignKey(
         SessionMember, verbose_name=_("author"), on_delete=models.CASCADE, related_name="ideas"
@@ -443,7 +450,10 @@ class Ranking(models.Model):
     """One member's ranking of their top ideas in one vote round (1: first vote, 2: final)."""
 
     session = models.ForeignKey(
-        Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="rankings"
+        Session,
+        verbose_name=pgettext_lazy("improvement", "session"),
+        on_delete=models.CASCADE,
+        related_name="rankings",
     )
     member = models.ForeignKey(
         SessionMember, verbose_name=_("member"), on_delete=models.CASCADE, related_name="rankings"
@@ -475,7 +485,7 @@ class RankingEntry(models.Model):
         Idea, verbose_name=_("idea"), on_delete=models.CASCADE, related_name="ranked"
     )
     rank = models.PositiveSmallIntegerField(_("rank"))
-    points = models.PositiveSmallIntegerField(_("points"))
+    points = models.PositiveSmallIntegerField(pgettext_lazy("vote", "points"))
 
     class Meta:
         verbose_name = _("ranking entry")

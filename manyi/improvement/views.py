@@ -15,6 +15,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from manyi.errors import Conflict, DomainError, InvalidInput, NotFound, OutOfScope
@@ -318,7 +319,7 @@ def measure_result(request: HttpRequest, pk: int) -> HttpResponse:
         actions.record_measure_result(
             actor=request.user, measure=measure, result=form.cleaned_data["result"]
         )
-        messages.success(request, _("The result was recorded."))
+        messages.success(request, pgettext("measure", "The result was recorded."))
     return redirect(reverse("improvement:problem", args=[measure.problem_id]) + "#measures")
 
 

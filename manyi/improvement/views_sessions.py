@@ -81,7 +81,9 @@ def _board_context(request: HttpRequest, scope: Scope, session: Session) -> dict
     ]
     ideas = queries.board_ideas(session)
     facilitates = _facilitates(scope, request, session)
-    tallies = [queries.session_tally(session, r) for r in rounds_so_far(session.method, phase)]
+    # The latest vote first: at the end, the final tally tops the page.
+    rounds = sorted(rounds_so_far(session.method, phase), reverse=True)
+    tallies = [queries.session_tally(session, r) for r in rounds]
     groups: list[tuple[int, list]] = []
     if session.method == Method.BRAINSTORM and session.subgroups:
         by_group: dict[int, list] = {g: [] for g in range(1, session.subgroups + 1)}
@@ -235,7 +237,10 @@ def _after(
     if target == "board":
         return render(request, "improvement/_session_board.html", board)
     mine = _mine_context(request, session, board)
-    return render(request, "improvement/_session_mine.html", {**board, **mine})
+    response = render(request, "improvement/_session_mine.html", {**board, **mine})
+    # The board redraws at once (my idea counted, my tick shown), not at the next poll.
+    response["HX-Trigger"] = "session-changed"
+    return response
 
 
 @login_required

@@ -3,6 +3,7 @@
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from manyi.org.scopes import Perm, scope_for
 
@@ -25,7 +26,7 @@ _MENU = [
     ("survey_results:index", _("Survey results"), Perm.VIEW_REPORTS),
     # improvement (003 第五阶段): problems to solve, and one's own actions of the plans
     ("improvement:list", _("Problems to solve"), Perm.RAISE_PROBLEMS),
-    ("improvement:actions", _("My actions"), Perm.RAISE_PROBLEMS),
+    ("improvement:actions", pgettext_lazy("improvement", "My actions"), Perm.RAISE_PROBLEMS),
     # team: assessments, training and certification, appraisals, scoreboards (everyone on staff)
     ("team:home", _("Team"), Perm.VIEW_ORG),
     # quality (003 stages 2 and 4): standards and audits; a mystery shopper sees only "My visits"

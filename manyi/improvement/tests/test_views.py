@@ -315,7 +315,7 @@ def test_the_live_page_shows_the_board_and_the_members_panel(
     with django_assert_max_num_queries(20):
         response = client.get(reverse("improvement:session", args=[ngt.pk]))
     body = response.content.decode()
-    assert 'id="board"' in body and 'hx-trigger="every 2s"' in body
+    assert 'id="board"' in body and 'hx-trigger="every 2s, session-changed from:body"' in body
     assert 'id="mine"' in body
     assert reverse("improvement:advance", args=[ngt.pk]) not in body  # not the facilitator
     client.logout()
@@ -358,6 +358,7 @@ def test_joining_and_adding_ideas_with_htmx(client, world, problem):
     )
     body = added.content.decode()
     assert added.status_code == 200 and 'id="mine"' in body and "增加预约服务" in body
+    assert added["HX-Trigger"] == "session-changed"
     empty = client.post(
         reverse("improvement:idea-add", args=[session.pk]), {"text": ""}, HTTP_HX_REQUEST="true"
     )

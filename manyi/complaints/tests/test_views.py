@@ -173,7 +173,7 @@ def test_the_list_filters_and_finds_closed_complaints(
         actor=world.rep, case=made[0], reason="客户撤回", version=made[0].version
     )
     login(client, "rep")
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(10):
         page = client.get("/complaints/").content.decode()
     assert major.number in page and closed.number not in page
     assert "/complaints/?" in page or "after=" in page  # 31 open: a second page
@@ -374,6 +374,6 @@ def test_the_case_page_of_a_complaint_within_a_query_budget(
 ):
     case = advance(take(), "investigation")
     login(client, who)
-    with django_assert_max_num_queries(60):
+    with django_assert_max_num_queries(30):
         response = client.get(f"/cases/{case.pk}/")
     assert response.status_code == 200

@@ -35,7 +35,7 @@
       o.legend = { top: 0, type: "scroll" };
       o.xAxis = { type: "category", data: d.labels, axisLabel: { interval: 0, rotate: d.labels.length > 4 ? 30 : 0, formatter: short } };
       o.yAxis = { type: "value", min: 0, max: 100 };
-      o.series = d.series.map(function (s) { return { name: s.name, type: "bar", data: s.data }; });
+      o.series = d.series.map(function (s) { return { name: s.name, type: "bar", data: s.data, barMaxWidth: 28 }; });
       return o;
     },
     hbar: function (d) {

@@ -39,6 +39,16 @@ from manyi.org.scopes import Perm, Scope, scope_for
 
 # Long tables show their first rows on the page; the export has them all.
 PAGE_ROWS = 15
+# Columns a phone leaves out (the export and wider screens keep them).
+PHONE_HIDDEN = {
+    ("by_outlet", "code"),
+    ("by_cause", "side"),
+    ("repeat_customers", "outlet"),
+    ("cost_by_kind", "resolutions"),
+    ("cost_by_outlet", "resolutions"),
+}
+# Codes that must not break at their hyphens.
+NOWRAP = {"batch_no", "code"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -86,6 +96,8 @@ def display(table: Table, scope: Scope, limit: int | None = PAGE_ROWS) -> dict[s
                     "text": cell_text(row.get(col.key), col.kind),
                     "num": col.kind not in ("text", "month"),
                     "href": links.get(col.key),
+                    "hide": (table.key, col.key) in PHONE_HIDDEN,
+                    "nowrap": col.key in NOWRAP,
                 }
                 for col in table.columns
             ]
@@ -95,7 +107,12 @@ def display(table: Table, scope: Scope, limit: int | None = PAGE_ROWS) -> dict[s
         "title": table.title,
         "note": table.note,
         "columns": [
-            {"label": c.label, "num": c.kind not in ("text", "month")} for c in table.columns
+            {
+                "label": c.label,
+                "num": c.kind not in ("text", "month"),
+                "hide": (table.key, c.key) in PHONE_HIDDEN,
+            }
+            for c in table.columns
         ],
         "rows": body,
         "total": len(table.rows),

@@ -28,7 +28,7 @@
         { type: "value", splitLine: { show: false } }
       ];
       option.series = d.bars.map(function (s) {
-        return { name: s.name, type: "bar", data: s.data };
+        return { name: s.name, type: "bar", data: s.data, barMaxWidth: 40 };
       });
       option.series.push({ name: d.line.name, type: "line", yAxisIndex: 1, data: d.line.data });
       return option;
@@ -40,7 +40,7 @@
       option.grid.right = 28;
       option.xAxis = { type: "value", minInterval: 1 };
       option.yAxis = { type: "category", data: d.labels, inverse: true, axisLabel: { formatter: short } };
-      option.series = [{ name: d.name, type: "bar", data: d.values, label: { show: true, position: "right" } }];
+      option.series = [{ name: d.name, type: "bar", data: d.values, barMaxWidth: 32, label: { show: true, position: "right" } }];
       return option;
     },
     pie: function (d) {
@@ -63,7 +63,7 @@
         { type: "value", splitLine: { show: false } }
       ];
       option.series = [
-        { name: d.name, type: "bar", data: d.values },
+        { name: d.name, type: "bar", data: d.values, barMaxWidth: 40 },
         { name: d.line.name, type: "line", yAxisIndex: 1, data: d.line.data, connectNulls: false }
       ];
       return option;
@@ -71,6 +71,8 @@
   };
 
   var KINDS = { trend: "trend", cause: "bars", channel: "pie", responsibility: "pie", cost: "pie", outlet: "outlet" };
+  // A chart of one outlet says nothing the table does not: it needs two at least.
+  var AT_LEAST = { outlet: 2 };
 
   function draw() {
     var source = document.getElementById("complaint-analytics-data");
@@ -80,7 +82,7 @@
       var name = el.getAttribute("data-chart");
       var spec = data[name];
       if (!spec || !builders[KINDS[name]]) return;
-      var empty = (spec.values || spec.labels || []).length === 0;
+      var empty = (spec.values || spec.labels || []).length < (AT_LEAST[name] || 1);
       el.classList.toggle("empty", empty);
       var chart = window.echarts.getInstanceByDom(el);
       if (empty) {

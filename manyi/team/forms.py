@@ -160,3 +160,113 @@ class ReviewForm(forms.Form):
         choices = [(s.pk, f"{s.name} · {s.get_role_display()} · {s.unit.name}") for s in staff]
         self.fields["leader"].choices = choices
         self.fields["raters"].choices = choices
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def format_value(self, value):
+        if hasattr(value, "strftime"):
+            from django.utils import timezone
+
+            if timezone.is_aware(value):
+                value = timezone.localtime(value)
+            return value.strftime("%Y-%m-%dT%H:%M")
+        return value
+
+
+class AppraisalForm(forms.Form):
+    staff = forms.TypedChoiceField(label=_("appraised"), coerce=int)
+    period_start = forms.DateField(label=_("period from"), widget=DateInput)
+    period_end = forms.DateField(label=_("period until"), widget=DateInput)
+    meeting_at = forms.DateTimeField(
+        label=_("meeting at"),
+        required=False,
+        widget=DateTimeInput,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+
+    def __init__(self, *args, staff=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].choices = [
+            (s.pk, f"{s.name} · {s.get_role_display()} · {s.unit.name}") for s in staff
+        ]
+
+
+def _checklist(items) -> dict:
+    return {f"check_{key}": forms.BooleanField(label=label, required=False) for key, label in items}
+
+
+class PreparationForm(forms.Form):
+    notes = forms.CharField(
+        label=_("preparation notes"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    meeting_at = forms.DateTimeField(
+        label=_("meeting at"),
+        required=False,
+        widget=DateTimeInput,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+
+    def __init__(self, *args, items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields = {**_checklist(items), **self.fields}
+
+    def checks(self) -> dict[str, bool]:
+        return {
+            name.removeprefix("check_"): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("check_")
+        }
+
+
+class DiscussionForm(PreparationForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["meeting_at"]
+        self.fields["notes"] = forms.CharField(
+            label=_("discussion record"),
+            max_length=5000,
+            widget=forms.Textarea(attrs={"rows": 5}),
+        )
+
+
+class CommitmentForm(forms.Form):
+    text = forms.CharField(label=_("commitment"), max_length=300)
+    owner = forms.ChoiceField(label=_("who"))
+    due_on = forms.DateField(label=_("by"), widget=DateInput)
+
+    def __init__(self, *args, **kwargs):
+        from manyi.team.models import CommitmentOwner
+
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = CommitmentOwner.choices
+
+
+class FollowUpForm(forms.Form):
+    record = forms.CharField(
+        label=_("follow-up record"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The plans made, the points to follow up, the commitments."),
+    )
+    copy_given = forms.BooleanField(
+        label=_("A copy of the record was given to the employee."), required=False
+    )
+
+    def __init__(self, *args, items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for key, label in items:
+            self.fields[f"review_{key}"] = forms.CharField(
+                label=label, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+            )
+
+    def self_review(self) -> dict[str, str]:
+        return {
+            name.removeprefix("review_"): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("review_")
+        }

@@ -732,3 +732,124 @@ class Recognition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.staff_id} {self.day}"
+
+
+# -- performance appraisal (003 P-080..084) ------------------------------------------------------
+
+
+class AppraisalStage(models.TextChoices):
+    PREPARING = "preparing", _("Preparing")
+    DISCUSSED = "discussed", _("Discussed")
+    CLOSED = "closed", _("Followed up")
+
+
+# P-081 (个人准备), P-082 (展开评价讨论), P-084 (评价后跟踪: the appraiser's review of themselves).
+# The seed's sentences break off ("我已经确定员工的业绩以及…"); they are completed in their
+# evident sense. Keys are stored, labels shown.
+PREPARATION_ITEMS = [
+    ("duties", _("I have reviewed the duties of the customer-service job.")),
+    ("observed", _("I have observed how they work.")),
+    ("background", _("I have considered their background: experience, training, past reviews.")),
+    ("results", _("I have settled their results and what needs to improve.")),
+    ("focus", _("I have settled what to focus on in the next period.")),
+    ("notified", _("I have told them the meeting time in advance, so they can prepare.")),
+    ("time", _("I have set aside enough time for an unhurried discussion.")),
+]
+DISCUSSION_ITEMS = [
+    ("open", _("The discussion began in a sincere, open and friendly atmosphere.")),
+    ("performance", _("I kept the discussion on the work, not on the person.")),
+    ("employee_first", _("Before giving my suggestions, I encouraged them to give their view.")),
+    ("next_period", _("We discussed the work plan for the next period.")),
+    ("notes", _("I took notes to sum up and follow up.")),
+]
+SELF_REVIEW_ITEMS = [
+    ("went_well", _("What did I do well?")),
+    ("could_be_better", _("What could I have done better?")),
+    ("learned_from_them", _("What did I learn from them or their work?")),
+    ("learned_about_me", _("What did I learn about myself and my own work?")),
+]
+
+
+class Appraisal(models.Model):
+    """One performance appraisal cycle of a staff member (003 P-080..084): preparation (the
+    P-081 checklist, with the standards and the person's scoreboard at hand), the discussion
+    (P-082, its record), commitments with dates, and the follow-up (P-083/084)."""
+
+    company = models.ForeignKey(
+        "org.Unit", verbose_name=_("company"), on_delete=models.PROTECT, related_name="+"
+    )
+    staff = models.ForeignKey(
+        "org.Staff",
+        verbose_name=_("appraised"),
+        on_delete=models.PROTECT,
+        related_name="appraisals",
+    )
+    appraiser = models.ForeignKey(
+        "org.Staff", verbose_name=_("appraiser"), on_delete=models.PROTECT, related_name="+"
+    )
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period until"))
+    meeting_at = models.DateTimeField(_("meeting at"), null=True, blank=True)
+    stage = models.CharField(
+        _("stage"),
+        max_length=10,
+        choices=AppraisalStage.choices,
+        default=AppraisalStage.PREPARING,
+    )
+    preparation = models.JSONField(_("preparation checklist"), default=dict, blank=True)
+    preparation_notes = models.TextField(_("preparation notes"), blank=True, default="")
+    discussion = models.JSONField(_("discussion checklist"), default=dict, blank=True)
+    discussion_record = models.TextField(_("discussion record"), blank=True, default="")
+    discussed_at = models.DateTimeField(_("discussed at"), null=True, blank=True)
+    follow_up_record = models.TextField(_("follow-up record"), blank=True, default="")
+    copy_sent_at = models.DateTimeField(_("copy given at"), null=True, blank=True)
+    self_review = models.JSONField(_("appraiser's self-review"), default=dict, blank=True)
+    closed_at = models.DateTimeField(_("followed up at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("appraisal")
+        verbose_name_plural = _("appraisals")
+        ordering = ["-id"]
+        indexes = [
+            # The appraisal list of a company, newest first.
+            models.Index(fields=["company", "-id"], name="team_appraisal_company_idx"),
+            # A person's appraisals (their own page, the previous commitments).
+            models.Index(fields=["staff", "-id"], name="team_appraisal_staff_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff} {self.period_start:%Y-%m}–{self.period_end:%Y-%m}"
+
+
+class CommitmentOwner(models.TextChoices):
+    EMPLOYEE = "employee", _("The employee")
+    APPRAISER = "appraiser", _("The appraiser")
+
+
+class Commitment(models.Model):
+    """A commitment made in the discussion (P-083 "所作出的承诺"), with its date and whether it
+    was kept."""
+
+    appraisal = models.ForeignKey(
+        Appraisal,
+        verbose_name=_("appraisal"),
+        on_delete=models.CASCADE,
+        related_name="commitments",
+    )
+    text = models.CharField(_("commitment"), max_length=300)
+    owner = models.CharField(
+        _("who"), max_length=10, choices=CommitmentOwner.choices, default=CommitmentOwner.EMPLOYEE
+    )
+    due_on = models.DateField(_("by"))
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True, default="")
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("commitment")
+        verbose_name_plural = _("commitments")
+        ordering = ["due_on", "id"]
+
+    def __str__(self) -> str:
+        return self.text

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from manyi.team.views import csas, home, leadership, scoreboard, service_level, training
+from manyi.team.views import (
+    appraisals,
+    csas,
+    home,
+    leadership,
+    scoreboard,
+    service_level,
+    training,
+)
 
 app_name = "team"
 urlpatterns = [
@@ -49,4 +57,17 @@ urlpatterns = [
     path("scoreboard/people/<int:pk>/", scoreboard.person, name="scoreboard-person"),
     path("scoreboard/teams/<int:pk>/", scoreboard.team, name="scoreboard-team"),
     path("scoreboard/people/<int:pk>/recognise/", scoreboard.recognise_view, name="recognise"),
+    # performance appraisal (003 P-080..084)
+    path("appraisals/", appraisals.appraisal_list, name="appraisals"),
+    path("appraisals/new/", appraisals.appraisal_open, name="appraisal-open"),
+    path("appraisals/<int:pk>/", appraisals.appraisal_detail, name="appraisal"),
+    path("appraisals/<int:pk>/prepare/", appraisals.appraisal_prepare, name="appraisal-prepare"),
+    path("appraisals/<int:pk>/discuss/", appraisals.appraisal_discuss, name="appraisal-discuss"),
+    path("appraisals/<int:pk>/commit/", appraisals.appraisal_commit, name="appraisal-commit"),
+    path(
+        "appraisals/<int:pk>/follow-up/",
+        appraisals.appraisal_follow_up,
+        name="appraisal-follow-up",
+    ),
+    path("commitments/<int:pk>/done/", appraisals.commitment_done, name="commitment-done"),
 ]

@@ -5,4 +5,11 @@ from ninja import Router
 
 router = Router(tags=["team"])
 
-from manyi.team.api import csas, leadership, scoreboard, service_level, training  # noqa: E402, F401, I001
+from manyi.team.api import (  # noqa: E402, F401, I001  (each adds its routes to the router)
+    appraisals,
+    csas,
+    leadership,
+    scoreboard,
+    service_level,
+    training,
+)

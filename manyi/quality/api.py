@@ -702,6 +702,134 @@ def list_programs(request: HttpRequest):
     return [_program(p) for p in queries.programs_for(scope_for(request.user))]
 
 
+class ProgramIn(Schema):
+    name: str = Field(..., max_length=100)
+
+
+class ObjectivesIn(Schema):
+    objectives: str = Field(..., max_length=2000)
+    learn_areas: list[str] = Field(
+        ..., description="of reception, attitude, facilities, key_services, competitors"
+    )
+    focus: str = Field("", max_length=2000)
+
+
+class TargetIn(Schema):
+    outlet_id: int | None = None
+    competitor_id: int | None = None
+
+
+class CompetitorIn(Schema):
+    name: str = Field(..., max_length=100)
+    brand: str = Field("", max_length=100)
+    industry: str = Field("", max_length=20)
+    address: str = Field("", max_length=200)
+
+
+class ScenarioIn(Schema):
+    title: str = Field(..., max_length=100)
+    script: str = Field(..., max_length=4000)
+
+
+class ChecklistIn(Schema):
+    version_id: int | None = Field(None, description="empty: the default checklist")
+
+
+class ShopperIn(Schema):
+    shopper_id: int
+
+
+class ScheduleIn(Schema):
+    target_id: int
+    shopper_id: int
+    scenario_id: int
+    planned_on: dt.date
+    planned_window: str = Field("", max_length=40)
+
+
+class TextIn(Schema):
+    text: str = Field(..., max_length=4000)
+
+
+class CreatedOut(Schema):
+    id: int
+
+
+@router.post("/competitor-outlets", response={201: CreatedOut})
+def create_competitor(request: HttpRequest, payload: CompetitorIn):
+    """A competitor's outlet shoppers may visit (no staff, no customers)."""
+    return Status(201, {"id": mystery.create_competitor(actor=request.user, **payload.dict()).pk})
+
+
+@router.post("/mystery-programs", response={201: ProgramOut})
+def create_program(request: HttpRequest, payload: ProgramIn):
+    return Status(201, _program(mystery.create_program(actor=request.user, name=payload.name)))
+
+
+@router.put("/mystery-programs/{pk}/objectives", response=ProgramOut)
+def set_objectives(request: HttpRequest, pk: int, payload: ObjectivesIn):
+    return _program(mystery.set_objectives(actor=request.user, program=pk, **payload.dict()))
+
+
+@router.post("/mystery-programs/{pk}/targets", response={201: CreatedOut})
+def add_target(request: HttpRequest, pk: int, payload: TargetIn):
+    """An outlet to visit: one of the company's own (outlet_id) or a competitor's."""
+    target = mystery.add_target(
+        actor=request.user, program=pk, outlet=payload.outlet_id, competitor=payload.competitor_id
+    )
+    return Status(201, {"id": target.pk})
+
+
+@router.post("/mystery-programs/{pk}/scenarios", response={201: CreatedOut})
+def add_scenario(request: HttpRequest, pk: int, payload: ScenarioIn):
+    scenario = mystery.add_scenario(actor=request.user, program=pk, **payload.dict())
+    return Status(201, {"id": scenario.pk})
+
+
+@router.put("/mystery-programs/{pk}/checklist", response=ProgramOut)
+def set_checklist(request: HttpRequest, pk: int, payload: ChecklistIn):
+    return _program(
+        mystery.set_checklist(actor=request.user, program=pk, version=payload.version_id)
+    )
+
+
+@router.post("/mystery-programs/{pk}/shoppers", response={201: CreatedOut})
+def add_shopper(request: HttpRequest, pk: int, payload: ShopperIn):
+    row = mystery.add_shopper(actor=request.user, program=pk, shopper=payload.shopper_id)
+    return Status(201, {"id": row.pk})
+
+
+@router.post("/mystery-programs/{pk}/visits", response={201: CreatedOut})
+def schedule_visit(request: HttpRequest, pk: int, payload: ScheduleIn):
+    """Schedule a visit (only once the programme has its checklist and shoppers)."""
+    visit = mystery.schedule_visit(
+        actor=request.user,
+        program=pk,
+        target=payload.target_id,
+        shopper=payload.shopper_id,
+        scenario=payload.scenario_id,
+        planned_on=payload.planned_on,
+        planned_window=payload.planned_window,
+    )
+    return Status(201, {"id": visit.pk})
+
+
+@router.post("/mystery-programs/{pk}/staff-informed", response=ProgramOut)
+def inform_staff(request: HttpRequest, pk: int):
+    """Step 11: the staff were told that mystery shopping will take place."""
+    return _program(mystery.inform_staff(actor=request.user, program=pk))
+
+
+@router.post("/mystery-programs/{pk}/briefing", response=ProgramOut)
+def brief(request: HttpRequest, pk: int, payload: TextIn):
+    return _program(mystery.brief_shoppers(actor=request.user, program=pk, briefing=payload.text))
+
+
+@router.post("/mystery-programs/{pk}/debrief", response=ProgramOut)
+def debrief(request: HttpRequest, pk: int, payload: TextIn):
+    return _program(mystery.record_debrief(actor=request.user, program=pk, debrief=payload.text))
+
+
 @router.get("/mystery-programs/{pk}", response=ProgramOut)
 def get_program(request: HttpRequest, pk: int):
     return _program(queries.get_program(scope_for(request.user), pk))

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from manyi.errors import InvalidInput, NotFound
+from manyi.errors import InvalidInput, OutOfScope
 from manyi.forms import add_domain_error
 from manyi.instruments.queries import current_version, definition_for
 from manyi.org.models import Industry
@@ -118,8 +118,7 @@ def standard_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("The standard is saved as a draft."))
             return redirect("quality:standard", standard.pk)
     elif request.method == "GET" and not _can_manage(scope):
-        read_scope(request.user)
-        raise NotFound()
+        raise OutOfScope()
     return render(request, "quality/standard_form.html", {"form": form, "standard": None})
 
 
@@ -325,7 +324,7 @@ def template_list(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("The audit template is published."))
                 return redirect("quality:template", template.pk)
     elif request.method == "POST":
-        raise NotFound()
+        raise OutOfScope()
     return render(
         request,
         "quality/template_list.html",
@@ -410,7 +409,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("The audit plan is saved."))
                 return redirect("quality:plans")
     elif request.method == "POST":
-        raise NotFound()
+        raise OutOfScope()
     return render(
         request,
         "quality/plan_list.html",

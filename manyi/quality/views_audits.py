@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from manyi import clock
-from manyi.errors import InvalidInput, NotFound
+from manyi.errors import InvalidInput, NotFound, OutOfScope
 from manyi.forms import add_domain_error
 from manyi.instruments.answers import answers_from_form
 from manyi.instruments.queries import definition_for
@@ -69,7 +69,7 @@ def audit_home(request: HttpRequest) -> HttpResponse:
             else:
                 return redirect("quality:audit", audit.pk)
     elif request.method == "POST":
-        raise NotFound()
+        raise OutOfScope()
     page = keyset_page(queries.audits_for(scope), after=request.GET.get("after"), size=30)
     return render(
         request,

@@ -196,3 +196,44 @@ def test_auditor_due_list(client, world, template):
     assert response.status_code == 201
     due = send(client, "get", f"{BASE}/audit-plans/due", auth(world.auditor)).json()
     assert [d["outlet_id"] for d in due] == [world.east1.pk]
+
+
+def test_programme_through_the_api(client, world, shopper):
+    head = auth(world.head)
+    base = f"{BASE}/mystery-programs"
+    program = send(client, "post", base, head, {"name": "季度神秘顾客"}).json()
+    pk = program["id"]
+    assert program["stage"] == "objectives" and program["blocked_by"]
+    problem = assert_problem(send(client, "post", f"{base}/{pk}/advance", head, {}), 409)
+    assert problem["code"] == "invalid-move"
+    send(
+        client,
+        "put",
+        f"{base}/{pk}/objectives",
+        head,
+        {"objectives": "了解接待", "learn_areas": ["reception", "competitors"]},
+    )
+    assert send(client, "post", f"{base}/{pk}/advance", head, {}).json()["stage"] == "outlets"
+    rival = send(client, "post", f"{BASE}/competitor-outlets", head, {"name": "对面药房"}).json()
+    own = send(client, "post", f"{base}/{pk}/targets", head, {"outlet_id": world.east2.pk}).json()
+    send(client, "post", f"{base}/{pk}/targets", head, {"competitor_id": rival["id"]})
+    send(client, "post", f"{base}/{pk}/advance", head, {})
+    scenario = send(
+        client, "post", f"{base}/{pk}/scenarios", head, {"title": "咨询", "script": "问感冒药"}
+    ).json()
+    send(client, "post", f"{base}/{pk}/advance", head, {})
+    # No visit before the checklist and the shoppers.
+    visit = {
+        "target_id": own["id"],
+        "shopper_id": shopper.staff.pk,
+        "scenario_id": scenario["id"],
+        "planned_on": "2099-01-01",
+    }
+    assert_problem(send(client, "post", f"{base}/{pk}/visits", head, visit), 409)
+    body = send(client, "put", f"{base}/{pk}/checklist", head, {}).json()
+    assert body["checklist_version_id"]
+    send(client, "post", f"{base}/{pk}/advance", head, {})
+    send(client, "post", f"{base}/{pk}/shoppers", head, {"shopper_id": shopper.staff.pk})
+    assert send(client, "post", f"{base}/{pk}/advance", head, {}).json()["stage"] == "schedule"
+    assert send(client, "post", f"{base}/{pk}/visits", head, visit).status_code == 201
+    assert_problem(send(client, "get", base, auth(world.auditor)), 403)

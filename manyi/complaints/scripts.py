@@ -44,8 +44,8 @@ INTAKE = (
         (
             _("Give your name, say “I”, not “we”, and keep your word."),
             _(
-                "“I will make sure it is handled: our technician will call you within two "
-                "hours and come to see it with you.”"
+                "“I will make sure it is handled: our technician will call you within "
+                "%(hours)s hours and come to see it with you.”"
             ),
         ),
         "001 §5.5 · 002 第六章",
@@ -166,6 +166,19 @@ BY_STAGE = {
     "follow_up": FOLLOW_UP,
     "return_visit": FOLLOW_UP,
 }
+
+
+def intake_care(company_name: str, hours) -> list[dict]:
+    """The care script beside the intake form, with the company's first-contact deadline."""
+    values = {"company": company_name, "hours": f"{hours.normalize():f}"}
+    return [
+        {
+            "title": str(script.title),
+            "lines": [str(line) % values for line in script.lines],
+            "source": script.source,
+        }
+        for script in INTAKE
+    ]
 
 
 def scripts_for(

@@ -49,7 +49,7 @@ from manyi.complaints.models import (
     Severity,
 )
 from manyi.complaints.policy import causes_for, compensation_limit_for
-from manyi.complaints.scripts import INTAKE, scripts_for
+from manyi.complaints.scripts import intake_care, scripts_for
 from manyi.complaints.workflow import (
     DISPATCH,
     FIELD,
@@ -62,7 +62,7 @@ from manyi.complaints.workflow import (
 from manyi.customers import queries as customer_queries
 from manyi.errors import DomainError, NotFound, OutOfScope
 from manyi.forms import add_domain_error
-from manyi.org.models import Role, Staff, UnitKind
+from manyi.org.models import Role, Staff, Unit, UnitKind
 from manyi.org.scopes import Perm, Scope, scope_for
 
 PAGE_SIZE = 25
@@ -321,6 +321,28 @@ def _staff_near(outlet) -> list[Staff]:
     )
 
 
+def _care(scope: Scope, customer) -> list[dict]:
+    """The care script, with the company's name and its first-contact deadline."""
+    from manyi.complaints.models import ComplaintPolicy
+    from manyi.complaints.policy import policy_for_company
+
+    company_id = customer.company_id if customer is not None else scope.company_id
+    if company_id is None:  # an installation administrator: the seeds' default
+        return intake_care("", ComplaintPolicy._meta.get_field("first_contact_hours").default)
+    company = Unit.objects.only("name").get(pk=company_id)
+    return intake_care(company.name, policy_for_company(company_id).first_contact_hours)
+
+
+def _assignees(scope: Scope) -> list[Staff]:
+    """Who complaints may be assigned to, for the list's filter: technicians and managers."""
+    qs = Staff.objects.filter(
+        role__in=(Role.TECHNICIAN, Role.OUTLET_MANAGER, Role.DEPARTMENT_HEAD)
+    ).select_related("unit")
+    if not scope.everything:
+        qs = qs.filter(company_id=scope.company_id, unit__in=scope.units())
+    return list(qs.order_by("name")[:200])
+
+
 @login_required
 def intake(request: HttpRequest) -> HttpResponse:
     """接单: any front-line user takes a complaint; it is routed and acknowledged at once."""
@@ -399,7 +421,7 @@ def intake(request: HttpRequest) -> HttpResponse:
         "q": q,
         "matches": _customer_matches(scope, q) if customer is None else [],
         "show_phone": scope.can(Perm.VIEW_PHONE),
-        "care": [{"title": s.title, "lines": s.lines, "source": s.source} for s in INTAKE],
+        "care": _care(scope, customer),
     }
     return render(
         request, "complaints/complaint_intake.html", context, status=400 if form.errors else 200
@@ -416,8 +438,6 @@ def _stages() -> list[tuple[str, str]]:
 @login_required
 def complaint_list(request: HttpRequest) -> HttpResponse:
     """Open complaints, newest first; a search reaches closed ones too (抱怨信息资源化)."""
-    from manyi.cases.views import assignable_staff
-
     scope = scope_for(request.user)
     scope.require(Perm.VIEW_CASES)
     filters = queries.ComplaintFilters.from_params(request.GET)
@@ -432,7 +452,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
         "stages": _stages(),
         "severities": Severity.choices,
         "channels": Channel.choices,
-        "assignees": assignable_staff(scope) if scope.role != Role.TECHNICIAN else [],
+        "assignees": _assignees(scope) if scope.role != Role.TECHNICIAN else [],
         "can_take": scope.can(Perm.OPEN_CASES),
         "can_configure": scope.everything
         or (scope.role in (Role.ADMIN, Role.DEPARTMENT_HEAD) and scope.is_company_wide),

@@ -45,6 +45,18 @@ def test_intake_shows_the_care_script_and_asks_no_technical_questions(
 
         assert zh(words) in page
     assert "likely_cause" not in page and "responsibility" not in page
+    # The promise in the script is the company's own first-contact deadline.
+    from manyi.complaints.models import ComplaintPolicy
+
+    ComplaintPolicy.objects.update_or_create(
+        company=world.company, defaults={"first_contact_hours": 4}
+    )
+    page = client.get(f"/complaints/new/?customer={customer.pk}").content.decode()
+    promise = (
+        "“I will make sure it is handled: our technician will call you within "
+        "%(hours)s hours and come to see it with you.”"
+    )
+    assert zh(promise) % {"hours": "4"} in page
     assert 'name="description"' in page and 'name="safety"' in page
 
 

@@ -345,9 +345,10 @@ class Sums:
     )
 
     def add(self, other: Mapping[str, Any] | Sums) -> Sums:
+        """Add another group's counts (a row dict of the same names, or Sums)."""
+        values = other.__dict__ if isinstance(other, Sums) else other
         for name in self.FIELDS:
-            value = other[name] if isinstance(other, Mapping) else getattr(other, name)
-            setattr(self, name, getattr(self, name) + (value or 0))
+            setattr(self, name, getattr(self, name) + (values.get(name) or 0))
         return self
 
     @property

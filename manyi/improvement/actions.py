@@ -496,8 +496,7 @@ def _clean_due(value: Any) -> dt.date:
 def _standard(scope: Scope, standard: SourceRef | None) -> tuple[str, str, str]:
     if standard is None or not str(standard.id or "").strip():
         return "", "", ""
-    ref = SourceRef("standard", standard.id, standard.label, standard.url)
-    described = resolve(scope, ref, field="standard", problem_source=False)
+    described = resolve(scope, standard, field="standard", problem_source=False)
     return str(standard.id).strip(), described.label, described.url
 
 

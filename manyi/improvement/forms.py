@@ -56,6 +56,18 @@ class ProblemEditForm(forms.Form):
     )
 
 
+def _standard_choice(form: forms.Form, standards: list[tuple[str, str]] | None) -> None:
+    """Offer the company's standards as a list when there is one; else ask for id and name."""
+    if standards is None:
+        return
+    form.fields["standard_id"] = forms.ChoiceField(
+        label=_("changes the standard"),
+        required=False,
+        choices=[("", "—"), *standards],
+    )
+    del form.fields["standard_label"]
+
+
 def _staff_label(staff: Staff) -> str:
     return f"{staff.name} · {staff.get_role_display()} · {staff.unit.name}"
 
@@ -117,10 +129,11 @@ class ActionForm(forms.Form):
     )
     standard_label = forms.CharField(label=_("standard (name)"), required=False, max_length=200)
 
-    def __init__(self, *args, owners=None, ideas=(), **kwargs):
+    def __init__(self, *args, owners=None, ideas=(), standards=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = owners if owners is not None else Staff.objects.none()
         self.fields["owner"].label_from_instance = _staff_label
+        _standard_choice(self, standards)
         self.fields["idea"].choices = [("", "—")] + [
             (idea.pk, f"#{idea.number} {idea.text}") for idea in ideas
         ]
@@ -143,10 +156,11 @@ class ActionEditForm(forms.Form):
     )
     standard_label = forms.CharField(label=_("standard (name)"), required=False, max_length=200)
 
-    def __init__(self, *args, owners=None, **kwargs):
+    def __init__(self, *args, owners=None, standards=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = owners if owners is not None else Staff.objects.none()
         self.fields["owner"].label_from_instance = _staff_label
+        _standard_choice(self, standards)
 
 
 class CompleteForm(forms.Form):

@@ -17,9 +17,17 @@ caller gives.
 
 **How an app plugs in.** Dependencies point up to improvement, never down from it, so an app
 does not import this module: it adds ``manyi/<app>/problem_sources.py`` holding
-``SOURCES = {"audit_finding": describe_findings, …}`` (plain functions returning dicts with
-``label``, ``url`` and optionally ``unit_id``), and :func:`autodiscover` registers them when the
-project starts. The kinds of apps that exist today (complaints) are described here.
+``SOURCES = {"survey_factor": describe_factors, …}`` (plain functions returning dicts with
+``label``, ``url`` and optionally ``unit_id``; ``OPTIONS`` likewise for pick lists), and
+:func:`autodiscover` registers them when the project starts, in place of the ones here. The
+kinds of apps that exist today are described here: complaints and their causes, audit findings
+(by their ``uid``) and service standards.
+
+A source page offers "raise a problem" as a plain link, with no import at all:
+``/improvement/problems/new/?source_kind=audit_finding&source_id=17`` (the form is filled from
+the description), and may list the problems raised from a row with
+``improvement.queries.problems_from(scope, kind, id)``; code that must raise one itself calls
+``improvement.actions.raise_problem(..., source=SourceRef(kind, id))``.
 """
 
 from __future__ import annotations
@@ -50,6 +58,7 @@ class Described:
 
 
 Describe = Callable[[Scope, list[str]], dict[str, Any]]
+Options = Callable[[Scope], list[tuple[str, str]]]
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,8 @@ class SourceKind:
     describe: Describe | None = None
     # Whether problems may come from it ("standard" is only the target of an action).
     problem_source: bool = True
+    # The rows a form may offer to pick from, as (id, label) — e.g. the company's standards.
+    options: Options | None = None
 
 
 @dataclass(frozen=True)
@@ -75,10 +86,24 @@ _REGISTRY: dict[str, SourceKind] = {}
 
 
 def register(
-    code: str, label: Promise | str, describe: Describe | None = None, *, problem_source=True
+    code: str,
+    label: Promise | str,
+    describe: Describe | None = None,
+    *,
+    problem_source: bool = True,
+    options: Options | None = None,
 ) -> None:
     """Add or replace a kind of reference."""
-    _REGISTRY[code] = SourceKind(code, label, describe, problem_source)
+    _REGISTRY[code] = SourceKind(code, label, describe, problem_source, options)
+
+
+def options_for(code: str, scope: Scope) -> list[tuple[str, str]] | None:
+    """The rows of kind ``code`` a form may offer the actor, or None when the kind has no list
+    (the form then asks for an id and a label)."""
+    kind = _REGISTRY.get(code)
+    if kind is None or kind.options is None:
+        return None
+    return kind.options(scope)
 
 
 def get_kind(code: str) -> SourceKind | None:
@@ -108,7 +133,9 @@ def _as_described(value: Any) -> Described:
 def _safe_url(url: str) -> str:
     # Only links inside manyi: a stored link must never send staff to another site.
     url = (url or "").strip()
-    if url and (not url.startswith("/") or url.startswith("//") or len(url) > 300):
+    # Browsers read "/\\host" as "//host" (another site): no backslashes, no blanks either.
+    odd = any(ch == "\\" or ch.isspace() or ord(ch) < 32 for ch in url)
+    if url and (not url.startswith("/") or url.startswith("//") or odd or len(url) > 300):
         raise InvalidInput(_("The source link must be a path inside manyi."), field="source")
     return url
 
@@ -145,7 +172,7 @@ def resolve(
 # -- the kinds manyi knows ---------------------------------------------------------------------
 
 
-def _complaint_ids(ids: Iterable[str]) -> list[int]:
+def _int_ids(ids: Iterable[str]) -> list[int]:
     out = []
     for raw in ids:
         try:
@@ -163,7 +190,7 @@ def describe_complaints(scope: Scope, ids: list[str]) -> dict[str, Described]:
 
     from manyi.complaints.queries import visible_complaints
 
-    rows = visible_complaints(scope).filter(pk__in=_complaint_ids(ids)).select_related("case")
+    rows = visible_complaints(scope).filter(pk__in=_int_ids(ids)).select_related("case")
     return {
         str(c.pk): Described(
             label=f"{c.case.number} {c.case.title}".strip(),
@@ -183,7 +210,7 @@ def describe_causes(scope: Scope, ids: list[str]) -> dict[str, Described]:
     CauseCategory = apps.get_model("complaints", "CauseCategory")
     if not scope.can(Perm.VIEW_CASES) or scope.company_id is None:
         return {}
-    rows = CauseCategory.objects.filter(company_id=scope.company_id, pk__in=_complaint_ids(ids))
+    rows = CauseCategory.objects.filter(company_id=scope.company_id, pk__in=_int_ids(ids))
     # The label is stored on the problem: written in the site's language, not the actor's.
     with translation.override(settings.LANGUAGE_CODE):
         return {
@@ -195,12 +222,92 @@ def describe_causes(scope: Scope, ids: list[str]) -> dict[str, Described]:
         }
 
 
+def describe_findings(scope: Scope, ids: list[str]) -> dict[str, Described]:
+    """Audit findings (by their stable ``uid``) of outlets the actor may read audits of: the
+    standard and outlet, the audit's page, the outlet."""
+    import uuid
+
+    from django.urls import reverse
+
+    from manyi.quality.access import can_read
+    from manyi.quality.models import AuditFinding
+
+    if not can_read(scope):
+        return {}
+    uids = []
+    for raw in ids:
+        try:
+            uids.append(uuid.UUID(str(raw)))
+        except ValueError:
+            continue
+    rows = scope.filter(
+        AuditFinding.objects.filter(uid__in=uids), unit_field="outlet"
+    ).select_related("standard", "outlet")
+    with translation.override(settings.LANGUAGE_CODE):
+        return {
+            str(f.uid): Described(
+                label=str(
+                    _("%(outlet)s · %(code)s %(standard)s (%(kind)s)")
+                    % {
+                        "outlet": f.outlet.name,
+                        "code": f.standard.code,
+                        "standard": f.standard.statement[:60],
+                        "kind": f.get_kind_display(),
+                    }
+                ),
+                url=reverse("quality:audit", args=[f.audit_id]),
+                unit_id=f.outlet_id,
+            )
+            for f in rows
+        }
+
+
+def _standards(scope: Scope):
+    from manyi.quality.access import can_read
+    from manyi.quality.models import Standard, StandardStatus
+
+    if not can_read(scope):
+        return Standard.objects.none()
+    return Standard.objects.filter(company_id=scope.company_id).exclude(
+        status=StandardStatus.RETIRED
+    )
+
+
+def describe_standards(scope: Scope, ids: list[str]) -> dict[str, Described]:
+    """The company's service standards (not retired), by id: code and wording, their page."""
+    from django.urls import reverse
+
+    rows = _standards(scope).filter(pk__in=_int_ids(ids))
+    return {
+        str(s.pk): Described(
+            label=f"{s.code} {s.statement}"[:200], url=reverse("quality:standard", args=[s.pk])
+        )
+        for s in rows
+    }
+
+
+def standard_options(scope: Scope) -> list[tuple[str, str]]:
+    """The company's standards an action may change, by code."""
+    return [
+        (str(pk), f"{code} {statement}"[:120])
+        for pk, code, statement in _standards(scope)
+        .order_by("code", "pk")
+        .values_list("pk", "code", "statement")[:500]
+    ]
+
+
 register("complaint", _("Complaint"), describe_complaints)
 register("complaint_cause", _("Complaint cause"), describe_causes)
-register("audit_finding", _("Audit finding"))
+register("audit_finding", _("Audit finding"), describe_findings)
 register("survey_factor", _("Weak survey factor"))
 register("csas_item", _("Weak team assessment (CSAS) item"))
-register("standard", _("Service standard"), problem_source=False)
+register(
+    "standard",
+    _("Service standard"),
+    describe_standards,
+    problem_source=False,
+    options=standard_options,
+)
 
 
 def autodiscover() -> None:

@@ -36,7 +36,7 @@ from manyi.improvement.forms import (
     SessionForm,
 )
 from manyi.improvement.models import ActionItem, Idea, Measure, Problem
-from manyi.improvement.sources import SourceRef, get_kind, resolve
+from manyi.improvement.sources import SourceRef, get_kind, options_for, resolve
 from manyi.org.models import Unit
 from manyi.org.scopes import Perm, Scope, scope_for
 
@@ -171,6 +171,7 @@ def _problem_context(request: HttpRequest, problem: Problem, scope: Scope, bound
             or ActionForm(
                 owners=owners,
                 ideas=ideas,
+                standards=options_for("standard", scope),
                 initial={"idea": idea_initial, "title": bound.get("idea_title", "")},
             ),
             measure_form=bound.get("measure") or MeasureForm(),
@@ -335,7 +336,12 @@ def _standard_ref(data: dict) -> SourceRef | None:
 def action_add(request: HttpRequest, pk: int) -> HttpResponse:
     scope, problem = _get_problem(request, pk)
     ideas = list(Idea.objects.filter(session__problem=problem, number__isnull=False)[:100])
-    form = ActionForm(request.POST, owners=queries.eligible_owners(problem.unit), ideas=ideas)
+    form = ActionForm(
+        request.POST,
+        owners=queries.eligible_owners(problem.unit),
+        ideas=ideas,
+        standards=options_for("standard", scope),
+    )
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -413,6 +419,7 @@ def _action_context(request: HttpRequest, action: ActionItem, scope: Scope, boun
     if manages and action.is_pending:
         context["edit_form"] = bound.get("edit") or ActionEditForm(
             owners=queries.eligible_owners(unit),
+            standards=options_for("standard", scope),
             initial={
                 "title": action.title,
                 "owner": action.owner_id,
@@ -483,7 +490,11 @@ def action_complete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
     scope, action = _get_action(request, pk)
-    form = ActionEditForm(request.POST, owners=queries.eligible_owners(action.problem.unit))
+    form = ActionEditForm(
+        request.POST,
+        owners=queries.eligible_owners(action.problem.unit),
+        standards=options_for("standard", scope),
+    )
     if form.is_valid():
         data = form.cleaned_data
         try:

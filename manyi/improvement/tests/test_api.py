@@ -92,6 +92,12 @@ def test_a_plan_with_evidence_and_a_measure_closes_the_problem(api, world, clien
     pk = _problem(api)["id"]
     refused = api("manager", "post", f"/problems/{pk}/close", {"note": ""})
     assert_problem(refused, 409, "conflict")
+    from manyi.quality.actions.standards import create_standard
+
+    queue = create_standard(
+        actor=world.head,
+        data={"code": "S-3", "area": "flow", "statement": "排队不超过3人", "criterion": "3人"},
+    )
     action = api(
         "manager",
         "post",
@@ -100,12 +106,12 @@ def test_a_plan_with_evidence_and_a_measure_closes_the_problem(api, world, clien
             "title": "高峰开放第二收银台",
             "owner_id": world.tech.staff.pk,
             "due_on": FUTURE,
-            "standard": {"id": "S-3", "label": "排队不超过3人"},
+            "standard": {"id": str(queue.pk)},
         },
     )
     assert action.status_code == 201, action.content
     action = action.json()
-    assert action["standard"]["label"] == "排队不超过3人" and action["status"] == "open"
+    assert action["standard"]["label"] == "S-3 排队不超过3人" and action["status"] == "open"
     assert_problem(
         api("sales", "post", f"/actions/{action['id']}/complete", {"evidence_text": "x"}),
         403,

@@ -81,21 +81,47 @@ def test_an_action_from_a_session_idea(world, ngt):
         _add(world, other, idea=idea)
 
 
+def _standard(world, code, statement, actor=None):
+    from manyi.quality.actions.standards import create_standard
+
+    data = {"code": code, "area": "timeliness", "statement": statement, "criterion": "30秒"}
+    return create_standard(actor=actor or world.head, data=data)
+
+
 def test_an_action_may_change_a_standard(world, problem):
-    ref = SourceRef("standard", "S-12", "30秒内问候顾客", "/quality/standards/12/")
-    action = _add(world, problem, standard=ref)
+    greet = _standard(world, "S-12", "30秒内问候顾客")
+    action = _add(world, problem, standard=SourceRef("standard", str(greet.pk)))
     assert (action.standard_id, action.standard_label, action.standard_url) == (
-        "S-12",
-        "30秒内问候顾客",
-        "/quality/standards/12/",
+        str(greet.pk),
+        "S-12 30秒内问候顾客",
+        f"/quality/standards/{greet.pk}/",
     )
-    with pytest.raises(InvalidInput) as exc:  # a complaint is not a standard
-        _add(world, problem, standard=SourceRef("complaint", "1"))
-    assert exc.value.field == "standard"
+    for bad in (SourceRef("complaint", "1"), SourceRef("standard", "999999")):
+        with pytest.raises(InvalidInput) as exc:
+            _add(world, problem, standard=bad)
+        assert exc.value.field == "standard"
+    other = _standard(world, "S-1", "别家的标准", actor=world.other_head)
+    with pytest.raises(InvalidInput):  # another company's standard
+        _add(world, problem, standard=SourceRef("standard", str(other.pk)))
+    smile = _standard(world, "S-13", "微笑服务")
     changed = actions.update_action(
-        actor=world.manager, action=action, standard=SourceRef("standard", "S-13", "微笑服务")
+        actor=world.manager, action=action, standard=SourceRef("standard", str(smile.pk))
     )
-    assert changed.standard_label == "微笑服务" and changed.standard_url == ""
+    assert changed.standard_label == "S-13 微笑服务"
+    cleared = actions.update_action(actor=world.manager, action=action, standard=None)
+    assert cleared.standard_id == "" and cleared.standard_label == ""
+
+
+def test_the_action_form_offers_the_companys_standards(world, problem):
+    from manyi.improvement.sources import options_for
+
+    greet = _standard(world, "S-12", "30秒内问候顾客")
+    _standard(world, "S-1", "别家的标准", actor=world.other_head)
+    assert options_for("standard", scope_for(world.manager)) == [
+        (str(greet.pk), "S-12 30秒内问候顾客")
+    ]
+    assert options_for("standard", scope_for(world.tech)) == []  # no quality results for them
+    assert options_for("complaint", scope_for(world.manager)) is None
 
 
 def test_the_owner_starts_and_finishes_with_evidence(world, problem):

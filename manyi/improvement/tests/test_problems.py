@@ -99,30 +99,66 @@ def test_the_owner_must_be_a_manager_of_or_above_the_unit(world):
 def test_a_problem_from_a_source_without_a_describer_keeps_the_callers_label(world):
     problem = actions.raise_problem(
         actor=world.auditor,
-        title="未在30秒内问候顾客",
+        title="CSI 交车因素偏低",
         unit=world.east1,
-        source=SourceRef("audit_finding", "F-17", "2026年11月审核 · 问候", "/quality/audits/3/"),
+        source=SourceRef("survey_factor", "C3/F2", "2026年11月 CSI · 交车", "/survey-results/"),
     )
-    assert (problem.source_kind, problem.source_id) == ("audit_finding", "F-17")
-    assert problem.source_label == "2026年11月审核 · 问候"
-    assert problem.source_url == "/quality/audits/3/"
-    with pytest.raises(Conflict):  # the same finding, while the first is being worked on
+    assert (problem.source_kind, problem.source_id) == ("survey_factor", "C3/F2")
+    assert problem.source_label == "2026年11月 CSI · 交车"
+    assert problem.source_url == "/survey-results/"
+    with pytest.raises(Conflict):  # the same factor, while the first is being worked on
         actions.raise_problem(
             actor=world.auditor,
             title="again",
             unit=world.east1,
-            source=SourceRef("audit_finding", "F-17", "x"),
+            source=SourceRef("survey_factor", "C3/F2", "x"),
         )
-    assert queries.problems_from(scope_for(world.head), "audit_finding", "F-17") == [problem]
+    assert queries.problems_from(scope_for(world.head), "survey_factor", "C3/F2") == [problem]
+
+
+def test_a_problem_from_an_audit_finding_links_back_to_the_audit(world):
+    from manyi.quality.actions import audits, standards
+    from manyi.quality.models import AuditFinding
+
+    queue = standards.create_standard(
+        actor=world.head,
+        data={"code": "B", "area": "flow", "statement": "排队不超过3人", "criterion": "3人"},
+    )
+    queue = standards.approve_standard(
+        actor=world.head, standard=queue, checks=standards.TEST_NAMES
+    )
+    template = audits.generate_template(actor=world.head, name="门店审核", standards=[queue.pk])
+    audit = audits.start_audit(actor=world.auditor, outlet=world.east1, template=template)
+    audits.submit_audit(
+        actor=world.auditor, audit=audit, answers={audits.item_code(queue.pk): "not_met"}
+    )
+    gap = AuditFinding.objects.get(audit=audit)
+    problem = actions.raise_problem(
+        actor=world.manager, title="高峰排队过长", source=SourceRef("audit_finding", str(gap.uid))
+    )
+    assert problem.unit == world.east1
+    assert "B 排队不超过3人" in problem.source_label
+    assert problem.source_url == f"/quality/audits/{audit.pk}/"
+    for user in (world.tech, world.south_manager):  # may not read the audit
+        with pytest.raises(InvalidInput):
+            actions.raise_problem(
+                actor=user, title="x", source=SourceRef("audit_finding", str(gap.uid))
+            )
+    with pytest.raises(InvalidInput):
+        actions.raise_problem(
+            actor=world.manager, title="x", source=SourceRef("audit_finding", "not-a-uuid")
+        )
 
 
 @pytest.mark.parametrize(
     ("ref", "field"),
     [
         (SourceRef("gossip", "1", "x"), "source"),
-        (SourceRef("audit_finding", "", "x"), "source"),
-        (SourceRef("audit_finding", "1", ""), "source"),
-        (SourceRef("audit_finding", "1", "x", "https://evil.example/"), "source"),
+        (SourceRef("survey_factor", "", "x"), "source"),
+        (SourceRef("survey_factor", "1", ""), "source"),
+        (SourceRef("survey_factor", "1", "x", "https://evil.example/"), "source"),
+        (SourceRef("survey_factor", "1", "x", "/\\evil.example/"), "source"),
+        (SourceRef("survey_factor", "1", "x", "//evil.example/"), "source"),
         (SourceRef("standard", "1", "x"), "source"),
     ],
 )

@@ -254,6 +254,9 @@ def _check_assignee(case: Case, staff: Staff, field_work: bool = True) -> None:
             _("This technician has no valid work licence and may not be sent on site."),
             field="assignee",
         )
+    refusal = hooks.refused_assignee(case, staff)
+    if refusal is not None:
+        raise InvalidInput(refusal, field="assignee")
 
 
 @transaction.atomic

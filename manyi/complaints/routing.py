@@ -156,3 +156,16 @@ def inform_watchers(case) -> int:
             % {"number": case.number, "stage": case.get_stage_display()}
         )
     return send(users=users, kind="complaint_major", title=title, url=f"/cases/{case.pk}/")
+
+
+def not_the_person_complained_about(case, staff):
+    """A complaint about one of our staff never goes to that person (an assignment hook)."""
+    from manyi.complaints.models import Complaint
+    from manyi.complaints.workflow import KIND
+
+    if case.kind != KIND or case.pk is None:
+        return None
+    about = Complaint.objects.filter(case_id=case.pk).values_list("about_staff_id", flat=True)
+    if staff.pk in about:
+        return _("The complaint is about this person: give it to someone else.")
+    return None

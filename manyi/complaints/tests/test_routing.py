@@ -141,3 +141,26 @@ def test_changing_the_person_keeps_the_reason_on_the_timeline(world, customer, r
     notes = list(case.events.filter(kind=EventKind.NOTE).values_list("text", flat=True))
     assert "客户要求换人" in notes[-1]
     assert case.events.filter(kind=EventKind.ASSIGN).count() == 2  # routing, then the change
+
+
+def test_no_way_of_assigning_gives_it_to_the_person_complained_about(
+    client, world, customer, rule, tech
+):
+    from conftest import assert_problem, auth, send
+    from manyi.cases import actions as cases
+
+    case = _open(world, customer, about_staff=tech.staff)
+    with pytest.raises(InvalidInput):
+        cases.assign(actor=world.rep, case=case, assignee=tech.staff, version=case.version)
+    with pytest.raises(InvalidInput):
+        cases.bulk_reassign(actor=world.rep, cases=[case.pk], assignee=tech.staff, reason="休假")
+    r = send(
+        client,
+        "post",
+        f"/api/v1/cases/{case.pk}/assign",
+        auth(world.rep),
+        {"assignee_id": tech.staff.pk, "version": case.version},
+    )
+    assert_problem(r, 422)
+    case.refresh_from_db()
+    assert case.assignee == world.manager.staff

@@ -19,7 +19,24 @@
     return label.length > 7 ? label.slice(0, 6) + "…" : label;
   }
 
+  // Outlet names share the brand at the front ("康宁大药房南京新街口店"): keep the end.
+  function tail(label) {
+    return label.length > 8 ? "…" + label.slice(-7) : label;
+  }
+
   var kinds = {
+    hgroup: function (d, el) {
+      var o = base();
+      o.legend = { top: 0, type: "scroll" };
+      o.grid.top = 30;
+      o.xAxis = { type: "value", min: 0, max: 100 };
+      o.yAxis = { type: "category", data: d.labels, inverse: true, axisLabel: { formatter: tail } };
+      o.series = d.series.map(function (s) {
+        return { name: s.name, type: "bar", data: s.data, barMaxWidth: 10 };
+      });
+      el.style.height = Math.max(260, 50 + d.labels.length * 42) + "px";
+      return o;
+    },
     lines: function (d) {
       var o = base();
       o.legend = { top: 0, type: "scroll" };
@@ -44,7 +61,7 @@
       o.grid.top = 8;
       o.grid.right = 36;
       o.xAxis = { type: "value", min: 0, max: 100 };
-      o.yAxis = { type: "category", data: d.labels, inverse: true, axisLabel: { formatter: short } };
+      o.yAxis = { type: "category", data: d.labels, inverse: true, axisLabel: { formatter: tail } };
       var data = d.values.map(function (v, i) {
         var rival = d.competitor && d.competitor[i];
         return { value: v, itemStyle: { color: rival ? "#b45309" : "#0b6bcb" } };
@@ -62,8 +79,10 @@
       var d = data[el.getAttribute("data-chart")];
       var kind = kinds[el.getAttribute("data-kind")];
       if (!d || !kind || !d.labels || !d.labels.length) { el.hidden = true; return; }
+      var option = kind(d, el);
       var chart = window.echarts.getInstanceByDom(el) || window.echarts.init(el, null, { renderer: "svg" });
-      chart.setOption(kind(d), true);
+      chart.setOption(option, true);
+      chart.resize();
     });
   }
 

@@ -210,6 +210,9 @@ def _clear(company: Unit) -> None:
         from manyi.surveys.demo import clear_surveys
 
         clear_surveys(company)  # surveys: responses protect their outlets
+        from manyi.team.demo import clear_team
+
+        clear_team(company)  # team: certificates, rounds, appraisals hold staff and units
         Case.objects.filter(company=company).delete()
         Purchase.objects.filter(customer__company=company).delete()
         Customer.objects.filter(company=company).delete()
@@ -381,6 +384,11 @@ def build_demo(
     from manyi.quality.demo import build_quality
 
     build_quality(company, rng, progress=progress)
+    # team: certificates (the licences), CSAS rounds, training evaluation, leadership review,
+    # five-star history, appraisals, recognitions
+    from manyi.team.demo import build_team
+
+    build_team(company, rng, progress=progress)
     return company
 
 
@@ -429,13 +437,13 @@ def build_work_orders(
 
     User = get_user_model()
     staff = list(Staff.objects.filter(company=company).select_related("unit", "user"))
-    # 持证上岗: technicians hold a licence valid into next year; one has let it lapse.
+    # 持证上岗: technicians' licences come from certification (team: a course, exams, star
+    # grade certificates); one ends within 30 days, one has lapsed.
+    from manyi.team.demo import certify_technicians
+
+    certified = certify_technicians(company)
     technicians = [s for s in staff if s.role == Role.TECHNICIAN]
-    for index, tech in enumerate(technicians):
-        tech.work_licence = index != len(technicians) - 1
-        tech.licence_expires_on = dt.date(2027, 6, 30)
-        tech.save(update_fields=["work_licence", "licence_expires_on"])
-    licensed = {t.unit_id: t for t in technicians if t.work_licence}
+    licensed = {t.unit_id: t for t in technicians if t.pk in certified}
     head = User.objects.get(username=FEATURED[0].username)
 
     def person(role: str, unit: Unit):

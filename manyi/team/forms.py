@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def unit_choices(units) -> list[tuple[int, str]]:
@@ -86,8 +87,10 @@ class CourseForm(forms.Form):
 
 class SessionForm(forms.Form):
     unit = forms.TypedChoiceField(label=_("for"), coerce=int)
-    starts_on = forms.DateField(label=_("from"), widget=DateInput)
-    ends_on = forms.DateField(label=_("until"), widget=DateInput, required=False)
+    starts_on = forms.DateField(label=pgettext_lazy("session", "from"), widget=DateInput)
+    ends_on = forms.DateField(
+        label=pgettext_lazy("session", "until"), widget=DateInput, required=False
+    )
     place = forms.CharField(label=_("place"), max_length=100, required=False)
     trainer = forms.CharField(label=_("trainer"), max_length=50, required=False)
     participants = forms.TypedMultipleChoiceField(
@@ -237,7 +240,7 @@ class DiscussionForm(PreparationForm):
 class CommitmentForm(forms.Form):
     text = forms.CharField(label=_("commitment"), max_length=300)
     owner = forms.ChoiceField(label=_("who"))
-    due_on = forms.DateField(label=_("by"), widget=DateInput)
+    due_on = forms.DateField(label=pgettext_lazy("deadline", "by"), widget=DateInput)
 
     def __init__(self, *args, **kwargs):
         from manyi.team.models import CommitmentOwner

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from manyi import clock
 from manyi.instruments.models import AnswerBase, FactorScoreBase, ScoredResponse
@@ -30,8 +31,8 @@ MIN_ANSWERS = 3
 
 
 class RoundStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
+    OPEN = "open", pgettext_lazy("round status", "Open")
+    CLOSED = "closed", pgettext_lazy("round status", "Closed")
 
 
 # -- CSAS: team assessment rounds (003 P-092..096) ---------------------------------------------
@@ -64,8 +65,8 @@ class AssessmentRound(models.Model):
     # Answers are taken until the end of this day (local time); empty: until closed by hand.
     closes_on = models.DateField(_("answers until"), null=True, blank=True)
     member_count = models.PositiveIntegerField(_("members"), default=0)
-    answer_count = models.PositiveIntegerField(_("answers"), default=0)
-    opened_at = models.DateTimeField(_("opened at"), default=clock.now)
+    answer_count = models.PositiveIntegerField(pgettext_lazy("count", "answers"), default=0)
+    opened_at = models.DateTimeField(pgettext_lazy("round", "opened at"), default=clock.now)
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("opened by"),
@@ -74,7 +75,7 @@ class AssessmentRound(models.Model):
         blank=True,
         related_name="+",
     )
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(pgettext_lazy("round", "closed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("team assessment round")
@@ -239,8 +240,8 @@ class TrainingSession(models.Model):
     unit = models.ForeignKey(
         "org.Unit", verbose_name=_("for"), on_delete=models.PROTECT, related_name="+"
     )
-    starts_on = models.DateField(_("from"))
-    ends_on = models.DateField(_("until"))
+    starts_on = models.DateField(pgettext_lazy("session", "from"))
+    ends_on = models.DateField(pgettext_lazy("session", "until"))
     place = models.CharField(_("place"), max_length=100, blank=True, default="")
     trainer = models.CharField(_("trainer"), max_length=50, blank=True, default="")
     created_at = models.DateTimeField(_("created at"), default=clock.now)
@@ -507,9 +508,9 @@ class LeadershipReview(models.Model):
     )
     # Raters other than the leader, and how many of them have answered.
     rater_count = models.PositiveIntegerField(_("raters"), default=0)
-    answer_count = models.PositiveIntegerField(_("answers"), default=0)
+    answer_count = models.PositiveIntegerField(pgettext_lazy("count", "answers"), default=0)
     self_answered = models.BooleanField(_("self-rating done"), default=False)
-    opened_at = models.DateTimeField(_("opened at"), default=clock.now)
+    opened_at = models.DateTimeField(pgettext_lazy("round", "opened at"), default=clock.now)
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("opened by"),
@@ -518,7 +519,7 @@ class LeadershipReview(models.Model):
         blank=True,
         related_name="+",
     )
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(pgettext_lazy("round", "closed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("leadership review")
@@ -841,7 +842,7 @@ class Commitment(models.Model):
     owner = models.CharField(
         _("who"), max_length=10, choices=CommitmentOwner.choices, default=CommitmentOwner.EMPLOYEE
     )
-    due_on = models.DateField(_("by"))
+    due_on = models.DateField(pgettext_lazy("deadline", "by"))
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True, default="")
     created_at = models.DateTimeField(_("created at"), default=clock.now)

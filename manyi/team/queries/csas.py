@@ -24,7 +24,6 @@ from django.db.models import (
 
 from manyi.errors import NotFound
 from manyi.instruments.queries import definition_for
-from manyi.instruments.scoring import rank
 from manyi.org.models import Unit
 from manyi.org.scopes import Perm, Scope
 from manyi.pagination import Page, keyset_page
@@ -183,14 +182,17 @@ def round_results(round_: AssessmentRound) -> RoundResults | None:
         )
     items.sort(key=lambda r: r.number)
     index = AssessmentResponse.objects.filter(round=round_).aggregate(index=Avg("index"))["index"]
-    by_code = {r.code: r for r in items}
-    best, worst = rank({r.code: r.mean for r in items}, STRENGTHS_SHOWN)
+    # P-095/096: strengths are the best items at or above the team's own average, weaknesses
+    # the worst below it — an item the team "usually" does is not listed as a weakness just
+    # because it ties with others.
+    average = sum(r.mean for r in items) / len(items) if items else 0.0
+    ordered = sorted(items, key=lambda r: -r.mean)
     return RoundResults(
         answers=round_.answer_count,
         index=index,
         items=items,
-        strengths=[by_code[c] for c in best],
-        weaknesses=[by_code[c] for c in worst],
+        strengths=[r for r in ordered if r.mean >= average - 1e-9][:STRENGTHS_SHOWN],
+        weaknesses=[r for r in reversed(ordered) if r.mean < average - 1e-9][:STRENGTHS_SHOWN],
     )
 
 

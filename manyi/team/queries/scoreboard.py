@@ -38,6 +38,7 @@ from django.db.models import Avg, Count, DateField, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from manyi.cases.models import Case, CaseEvent, EventKind
 from manyi.complaints.models import Complaint
@@ -141,9 +142,9 @@ class Row:
 # (attribute, label, higher is better): the columns a board can be ranked by.
 MEASURES = [
     ("cases_handled", _("cases handled"), True),
-    ("customers", _("customers"), True),
+    ("customers", pgettext_lazy("count", "customers"), True),
     ("new_customers", _("new customers"), True),
-    ("praise", _("praise"), True),
+    ("praise", pgettext_lazy("customers", "praise"), True),
     ("recognitions", _("recognitions"), True),
     ("complaints", _("complaints"), False),
     ("survey_index", _("survey index"), True),

@@ -524,10 +524,16 @@ def generate_responses(
 
 
 def _walker(walkers: dict, campaign: int, outlet: int, people: list[tuple[int, str]]):
-    """The next customer of the outlet not yet invited by the campaign (in a shuffled order)."""
+    """The next customer of the outlet not yet invited by the campaign (in a shuffled order;
+    customers an earlier load invited are skipped)."""
     key = (campaign, outlet)
     if key not in walkers:
-        order = list(people)
+        invited = set(
+            Invitation.objects.filter(campaign_id=campaign, unit_id=outlet).values_list(
+                "customer_id", flat=True
+            )
+        )
+        order = [p for p in people if p[0] not in invited]
         random.Random(campaign * 7_919 + outlet).shuffle(order)
         walkers[key] = iter(order)
     walk = walkers[key]

@@ -162,12 +162,12 @@ def chart_data(report: Report) -> dict[str, Any]:
         lines.append({"name": _("CSAT %"), "data": [_round(r["csat"]) for r in trend]})
     outlets = report.tables["by_outlet"].rows[:PAGE_ROWS]
     main, main_name = _main_figure(report)
-    scales = [i for i in report.items if i.type in (ItemType.SCALE, ItemType.NPS) and i.answers]
-    points: list[str] = []
+    # The rating scales side by side (their points low to high); a 0–10 question has the pie.
+    scales = [i for i in report.items if i.type == ItemType.SCALE and i.answers]
+    points: dict[str, str] = {}
     for item in scales:
-        for value in item.labels:
-            if value not in points:
-                points.append(value)
+        for value, label in item.labels.items():
+            points.setdefault(value, label)
     return {
         "months": [f"{m:%Y-%m}" for m in f.months],
         "trend": {
@@ -196,13 +196,13 @@ def chart_data(report: Report) -> dict[str, Any]:
             "labels": [f"{i.number}. {i.text}" for i in scales],
             "series": [
                 {
-                    "name": value,
+                    "name": label,
                     "data": [
                         _round(i.values.get(value, 0) * 100.0 / i.answers) if i.answers else None
                         for i in scales
                     ],
                 }
-                for value in points
+                for value, label in points.items()
             ],
         },
         "nps_split": {

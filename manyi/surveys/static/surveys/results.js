@@ -23,7 +23,7 @@
   var builders = {
     trend: function (d, all) {
       var option = base();
-      option.legend = { top: 0, type: "scroll" };
+      option.legend = { top: 0 };
       option.xAxis = { type: "category", data: all.months };
       option.yAxis = [
         { type: "value", minInterval: 1 },
@@ -47,7 +47,9 @@
     },
     factor_trend: function (d, all) {
       var option = base();
-      option.legend = { top: 0, type: "scroll" };
+      // A plain legend wraps onto more lines on a phone instead of hiding names behind arrows.
+      option.legend = { top: 0 };
+      option.grid.top = d.lines.length > 3 ? 64 : 36;
       option.xAxis = { type: "category", data: all.months };
       option.yAxis = { type: "value", max: 100 };
       option.series = d.lines.map(function (s) {
@@ -68,7 +70,8 @@
     },
     distribution: function (d) {
       var option = base();
-      option.legend = { top: 0, type: "scroll" };
+      option.legend = { top: 0 };
+      option.grid.top = 64;
       option.grid.right = 12;
       option.xAxis = { type: "value", max: 100, axisLabel: { formatter: "{value}%" } };
       option.yAxis = { type: "category", data: d.labels, inverse: true, axisLabel: { formatter: short } };
@@ -84,10 +87,10 @@
       var option = base();
       option.color = ["#15803d", "#a3a3a3", "#b91c1c"];
       option.tooltip = { trigger: "item", confine: true, formatter: "{b}: {c} ({d}%)" };
-      option.legend = { bottom: 0, type: "scroll" };
+      option.legend = { bottom: 0 };
       option.series = [{
-        name: d.name, type: "pie", radius: ["35%", "62%"], center: ["50%", "44%"],
-        label: { formatter: "{d}%" },
+        name: d.name, type: "pie", radius: ["38%", "70%"], center: ["50%", "44%"],
+        label: { position: "inside", formatter: "{d}%", color: "#fff", fontWeight: "bold" },
         data: d.labels.map(function (label, i) { return { name: label, value: d.values[i] }; })
       }];
       return option;
@@ -114,8 +117,13 @@
         if (chart) chart.dispose();
         return;
       }
+      if (name === "distribution") {
+        // One bar per question: the chart grows with the questions.
+        el.style.height = Math.max(180, 90 + 28 * spec.labels.length) + "px";
+      }
       chart = chart || window.echarts.init(el, null, { renderer: "svg" });
       chart.setOption(builders[name](spec, data), true);
+      if (name === "distribution") chart.resize();
     });
   }
 

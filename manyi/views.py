@@ -3,7 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from manyi.customers.queries import visible_customers
 from manyi.errors import NotFound, problem
@@ -14,6 +14,9 @@ from manyi.org.scopes import Perm, scope_for
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
+    if scope.can(Perm.SHOP) and not scope.can(Perm.VIEW_ORG):
+        # A mystery shopper sees nothing of the organisation: their visits are their home.
+        return redirect("quality:my-visits")
     units = scope.units().aggregate(
         regions=Count("pk", filter=Q(kind=UnitKind.REGION)),
         outlets=Count("pk", filter=Q(kind=UnitKind.OUTLET)),

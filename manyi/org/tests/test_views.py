@@ -36,23 +36,50 @@ def test_wrong_password_is_refused(client, world):
     assert response.status_code == 200 and not response.wsgi_request.user.is_authenticated
 
 
+_EVERYTHING = {
+    "My jobs",
+    "Work queue",
+    "Complaints",
+    "Take a complaint",
+    "Customers",
+    "Organisation",
+    "Staff",
+    "Audit log",
+    "Business calendar",
+    "Instruments",
+    "Surveys",
+    "Survey follow-ups",
+    "Complaint analytics",
+    "Survey results",
+    "Problems to solve",
+    "My actions",
+    "Team",
+    "Service quality",
+}
+
+
 @pytest.mark.parametrize(
     ("persona", "visible"),
     [
+        ("head", _EVERYTHING),
         (
-            "head",
+            "tech",
             {
                 "My jobs",
                 "Work queue",
+                "Complaints",
                 "Customers",
                 "Organisation",
                 "Staff",
-                "Audit log",
-                "Business calendar",
+                "Problems to solve",
+                "My actions",
+                "Team",
             },
         ),
-        ("tech", {"My jobs", "Work queue", "Customers", "Organisation", "Staff"}),
-        ("auditor", {"Organisation", "Staff"}),
+        (
+            "auditor",
+            {"Organisation", "Staff", "Problems to solve", "My actions", "Team", "Service quality"},
+        ),
         ("outsider", set()),
     ],
 )

@@ -12,10 +12,14 @@ workers, on 127.0.0.1 only) with a bounded load generator on loopback (threads, 
   settings, bench/survey_settings.py). Measured on the database with the organisation only,
   and again after N responses were loaded;
 - **results** at N responses: the results page ``GET /survey-results/?instrument=<CSI>`` (the
-  last twelve months, as the department head, with a session), the API ``GET
-  /api/v1/survey-results`` (head; and an outlet manager, whose scope is a subtree), and the
-  comments behind a theme (raw rows, keyset page); beside each, the trivial ``GET
-  /api/v1/me`` with the same credentials and concurrency, measured just before.
+  last twelve months, as the department head, with a session) and the API ``GET
+  /api/v1/survey-results``, by one reader at a time and by ``--concurrency`` readers; the API
+  as an outlet manager (whose scope is a subtree), and the comments behind a theme (raw rows,
+  keyset page); beside each, the trivial ``GET /api/v1/me`` with the same credentials and
+  concurrency, measured just before.
+
+``--reuse`` measures the databases of an earlier run again: no setup, no load, only the
+full-size measures (with fresh tokens and the submissions campaign's unanswered invitations).
 
 After each load it checks, in the database: every 201 is one response to its invitation with
 its factor and answer rows, no response exists without a 201, and the rollups of the
@@ -212,10 +216,18 @@ def measure_submissions(
 
 
 def measure_get(
-    port: int, path: str, headers: dict[str, str], args: argparse.Namespace
+    port: int,
+    path: str,
+    headers: dict[str, str],
+    args: argparse.Namespace,
+    concurrency: int | None = None,
 ) -> dict[str, Any]:
     """The baseline ``GET /api/v1/me`` (same credentials), then ``path``."""
-    common = {"concurrency": args.concurrency, "seconds": args.seconds, "limit": args.max_requests}
+    common = {
+        "concurrency": concurrency or args.concurrency,
+        "seconds": args.seconds,
+        "limit": args.max_requests,
+    }
     base = Load(port, "GET", f"{API}/me", headers=headers, **common).run(warmup=args.warmup)
     figures = Load(port, "GET", path, headers=headers, **common).run(warmup=args.warmup)
     _ratios(figures, base)
@@ -522,7 +534,67 @@ def step_check(args: argparse.Namespace, given: dict[str, Any]) -> dict[str, Any
     return {"check_full": check, "scale": compare_at_scale(given["instrument_id"])}
 
 
-STEPS = {"setup": step_setup, "check_and_load": step_check_and_load, "check": step_check}
+def step_reuse(args: argparse.Namespace, given: dict[str, Any]) -> dict[str, Any]:
+    """For ``--reuse``: what the full-size measures need from a database an earlier run
+    loaded — the submissions campaign's unanswered tokens, fresh API tokens and a session."""
+    from django.db import connection
+
+    from bench import survey_generate
+    from manyi.customers.models import Customer
+    from manyi.surveys.models import Campaign, Invitation, SurveyResponse
+
+    remove_baseline_rows()
+    org = survey_generate.ensure_survey_org()
+    campaign = Campaign.objects.filter(company=org.company, name="基准提交活动").latest("pk")
+    tokens = list(
+        Invitation.objects.filter(campaign=campaign, answered_at__isnull=True).values_list(
+            "token", flat=True
+        )
+    )
+    random.Random(args.seed).shuffle(tokens)
+    answers = survey_generate.Answers(org.versions, args.seed)
+    rng = random.Random(args.seed + 1)
+    outlet = org.outlets[0]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_database_size(current_database()), version()")
+            size, version = cursor.fetchone()
+        else:
+            cursor.execute("SELECT sqlite_version()")
+            (version,) = cursor.fetchone()
+            size = Path(connection.settings_dict["NAME"]).stat().st_size
+    return {
+        "customers": Customer.objects.filter(company=org.company).count(),
+        "responses": SurveyResponse.objects.filter(company=org.company).count(),
+        "campaign_id": campaign.pk,
+        "invited": Invitation.objects.filter(campaign=campaign).count(),
+        "tokens": tokens,
+        "bodies": [survey_generate.submission_answers(answers, rng) for _ in range(2000)],
+        "head_token": _token(org.head, "bench head"),
+        "manager_token": _token(org.managers[outlet.pk].user, "bench manager"),
+        "session": _session(org.head),
+        "instrument_id": org.versions["csi"].instrument_id,
+        "max_response_id": SurveyResponse.objects.order_by("-pk")
+        .values_list("pk", flat=True)
+        .first(),
+        "row": {
+            "company_id": org.company.pk,
+            "unit_id": outlet.pk,
+            "region_id": outlet.parent_id,
+            "version_id": org.versions["csi"].pk,
+            "index": 90.0,
+        },
+        "size_mb": size / 2**20,
+        "version": version,
+    }
+
+
+STEPS = {
+    "setup": step_setup,
+    "check_and_load": step_check_and_load,
+    "check": step_check,
+    "reuse": step_reuse,
+}
 
 
 def child(args: argparse.Namespace) -> int:
@@ -552,11 +624,12 @@ def prepare_postgresql(server_url: str) -> str:
     return _with_database(server_url, BENCH_DB)
 
 
-def prepare_sqlite(workdir: Path) -> str:
+def prepare_sqlite(workdir: Path, *, reuse: bool = False) -> str:
     workdir.mkdir(parents=True, exist_ok=True)
     path = (workdir / "surveys.sqlite3").resolve()
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    if not reuse:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
     return f"sqlite:///{path}"
 
 
@@ -572,9 +645,10 @@ def _server_env(base: dict[str, str], row: dict[str, Any]) -> dict[str, str]:
 def run_database(database: str, args: argparse.Namespace) -> dict[str, Any]:
     print(f"== {database}: {args.responses:,} responses", file=sys.stderr, flush=True)
     if database == "postgresql":
-        url = prepare_postgresql(postgres_server_url(args.postgres_url))
+        server_url = postgres_server_url(args.postgres_url)
+        url = _with_database(server_url, BENCH_DB) if args.reuse else prepare_postgresql(server_url)
     else:
-        url = prepare_sqlite(args.workdir)
+        url = prepare_sqlite(args.workdir, reuse=args.reuse)
     data = (args.workdir / f"surveys-data-{database}").resolve()
     env = {
         **os.environ,
@@ -586,36 +660,52 @@ def run_database(database: str, args: argparse.Namespace) -> dict[str, Any]:
     report: dict[str, Any] = {
         "database": database,
         "responses": args.responses,
+        "reused": args.reuse,
         "load_average": {},
     }
-    setup = run_child("setup", env, args)
-    report.update(customers=setup["customers"], invited=setup["invited"])
-    tokens = setup["tokens"]
-    half = len(tokens) // 2
-    server_env = _server_env(env, setup["row"])
     measures: dict[str, Any] = {}
-
-    print("  organisation only: submissions", file=sys.stderr, flush=True)
-    report["load_average"]["empty"] = os.getloadavg()
-    with Server(server_env, args.workers, log) as server:
-        server.wait_ready(setup["head_token"])
-        submit = measure_submissions(server.port, tokens[:half], setup["bodies"], args)
-    created = submit.pop("created")
-    measures["submit_empty"] = submit
-    loaded = run_child(
-        "check_and_load",
-        env,
-        args,
-        created=created,
-        campaign_id=setup["campaign_id"],
-        max_response_id=setup["max_response_id"],
-    )
-    report.update(
-        check_empty=loaded["check_empty"],
-        generation=loaded["generation"],
-        size_mb=loaded["size_mb"],
-        version=loaded["version"],
-    )
+    if args.reuse:
+        setup = run_child("reuse", env, args)
+        report.update(
+            customers=setup["customers"],
+            invited=setup["invited"],
+            responses=setup["responses"],
+            check_empty={"ok": True, "skipped": "--reuse"},
+            generation=None,
+            size_mb=setup["size_mb"],
+            version=setup["version"],
+        )
+        tokens = setup["tokens"]
+        max_response_id = setup["max_response_id"]
+        server_env = _server_env(env, setup["row"])
+    else:
+        setup = run_child("setup", env, args)
+        report.update(customers=setup["customers"], invited=setup["invited"])
+        half = len(setup["tokens"]) // 2
+        tokens = setup["tokens"][half:]
+        server_env = _server_env(env, setup["row"])
+        print("  organisation only: submissions", file=sys.stderr, flush=True)
+        report["load_average"]["empty"] = os.getloadavg()
+        with Server(server_env, args.workers, log) as server:
+            server.wait_ready(setup["head_token"])
+            submit = measure_submissions(server.port, setup["tokens"][:half], setup["bodies"], args)
+        created = submit.pop("created")
+        measures["submit_empty"] = submit
+        loaded = run_child(
+            "check_and_load",
+            env,
+            args,
+            created=created,
+            campaign_id=setup["campaign_id"],
+            max_response_id=setup["max_response_id"],
+        )
+        report.update(
+            check_empty=loaded["check_empty"],
+            generation=loaded["generation"],
+            size_mb=loaded["size_mb"],
+            version=loaded["version"],
+        )
+        max_response_id = loaded["max_response_id"]
 
     print(f"  {args.responses:,} responses: submissions, results", file=sys.stderr, flush=True)
     report["load_average"]["full"] = os.getloadavg()
@@ -623,21 +713,20 @@ def run_database(database: str, args: argparse.Namespace) -> dict[str, Any]:
     cookie = {"Cookie": f"sessionid={setup['session']}"}
     manager = {"Authorization": f"Bearer {setup['manager_token']}"}
     instrument = setup["instrument_id"]
+    page = f"/survey-results/?instrument={instrument}"
+    api = f"{API}/survey-results?instrument={instrument}"
     with Server(server_env, args.workers, log) as server:
         server.wait_ready(setup["head_token"])
-        submit = measure_submissions(server.port, tokens[half:], setup["bodies"], args)
+        submit = measure_submissions(server.port, tokens, setup["bodies"], args)
         created = submit.pop("created")
         measures["submit_full"] = submit
         port = server.port
-        measures["page_full"] = measure_get(
-            port, f"/survey-results/?instrument={instrument}", cookie, args
-        )
-        measures["api_full"] = measure_get(
-            port, f"{API}/survey-results?instrument={instrument}", head, args
-        )
-        measures["api_manager_full"] = measure_get(
-            port, f"{API}/survey-results?instrument={instrument}", manager, args
-        )
+        # One reader at a time (a manager opening the page), then --concurrency readers.
+        measures["page_full_1"] = measure_get(port, page, cookie, args, concurrency=1)
+        measures["api_full_1"] = measure_get(port, api, head, args, concurrency=1)
+        measures["page_full"] = measure_get(port, page, cookie, args)
+        measures["api_full"] = measure_get(port, api, head, args)
+        measures["api_manager_full"] = measure_get(port, api, manager, args)
         measures["comments_full"] = measure_get(
             port,
             f"{API}/survey-results/comments?instrument={instrument}&item=comment"
@@ -652,7 +741,7 @@ def run_database(database: str, args: argparse.Namespace) -> dict[str, Any]:
         args,
         created=created,
         campaign_id=setup["campaign_id"],
-        max_response_id=loaded["max_response_id"],
+        max_response_id=max_response_id,
         instrument_id=instrument,
     )
     report.update(check_full=final["check_full"], scale=final["scale"])
@@ -663,6 +752,8 @@ def run_database(database: str, args: argparse.Namespace) -> dict[str, Any]:
 LABELS = {
     "submit_empty": "submit, org only",
     "submit_full": "submit, full",
+    "page_full_1": "page, 1 reader",
+    "api_full_1": "API, 1 reader",
     "page_full": "results page",
     "api_full": "results API",
     "api_manager_full": "API, manager",
@@ -687,11 +778,15 @@ def format_table(reports: list[dict[str, Any]]) -> str:
                 f"{m['requests'] - m['ok']:>6}"
             )
         gen, scale = report["generation"], report["scale"]
-        lines.append(
-            f"{'':<11} {gen['responses']:,} responses ({gen['invitations']:,} invitations, "
-            f"{gen['answer_rows']:,} answer rows) loaded in {gen['seconds']:.0f} s, rollups "
-            f"rebuilt in {gen['rebuild_seconds']:.0f} s; database {report['size_mb']:,.0f} MB"
-        )
+        if gen:
+            lines.append(
+                f"{'':<11} {gen['responses']:,} responses ({gen['invitations']:,} invitations, "
+                f"{gen['answer_rows']:,} answer rows) loaded in {gen['seconds']:.0f} s, rollups "
+                f"rebuilt in {gen['rebuild_seconds']:.0f} s; database {report['size_mb']:,.0f} MB"
+            )
+        else:
+            lines.append(f"{'':<11} database of an earlier run (--reuse), "
+                         f"{report['size_mb']:,.0f} MB")  # fmt: skip
         lines.append(
             f"{'':<11} figures from rollups {scale['rollups_seconds'] * 1000:.0f} ms vs raw rows "
             f"{scale['raw_seconds']:.1f} s: {'equal' if scale['ok'] else scale['problems']}; "
@@ -753,6 +848,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="the SQLite file, the server's data directory and logs",
     )
     parser.add_argument("--postgres-url", help=f"server to create {BENCH_DB} on")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure the databases of an earlier run again (no setup, no load)",
+    )
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument("--step", choices=sorted(STEPS), help=argparse.SUPPRESS)
     parser.add_argument("--input", help=argparse.SUPPRESS)

@@ -82,10 +82,25 @@ def test_command_line_run_on_sqlite(tmp_path, capsys):
     assert run["scale"]["ok"], run["scale"]
     assert run["check_empty"]["submitted"] > 0 and run["check_full"]["submitted"] > 0
     assert run["generation"]["responses"] == 2500
-    for name in survey_bench.LABELS:
-        pair = run["measures"][name]
+    assert set(run["measures"]) == set(survey_bench.LABELS)
+    for name, pair in run["measures"].items():
         for side in ("baseline", "measure"):
             figures = pair[side]
             assert figures["ok"] > 0 and figures["ok"] == figures["requests"], (name, side)
             assert 0 < figures["p50"] <= figures["p95"], (name, side)
     assert result["machine"]["cpus"]
+
+    # Measured again on the same database: no setup, no load, the same checks.
+    code = survey_bench.main(
+        [
+            "--responses", "2500", "--databases", "sqlite", "--reuse",
+            "--seconds", "0.5", "--warmup", "0", "--concurrency", "2", "--workers", "1",
+            "--workdir", str(tmp_path / "work"), "--results", str(tmp_path / "again"),
+        ]
+    )  # fmt: skip
+    assert code == 0, capsys.readouterr().out
+    (path,) = (tmp_path / "again").glob("survey_bench-2500-*.json")
+    (run,) = json.loads(path.read_text(encoding="utf-8"))["runs"]
+    assert run["reused"] and run["responses"] > 2500
+    assert run["check_full"]["ok"] and run["scale"]["ok"], run
+    assert "submit_empty" not in run["measures"] and run["measures"]["submit_full"]["measure"]["ok"]

@@ -225,3 +225,23 @@ def test_rollups_equal_the_raw_rows(world, cast, consenting, data):
         rebuilt = rollup_rows()
         assert same(kept, rebuilt)
         transaction.set_rollback(True)
+
+
+def test_the_command_rebuilds_lost_rollups(frozen, world, version):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    point = settings_actions.save_walk_in_point(
+        actor=world.head, unit=world.east1, version=version("nps").pk
+    )
+    answering.submit_walk_in(token=point.token, answers={"recommend": 9, "reason": "师傅专业"})
+    kept = rollup_rows()
+    SurveyRollup.objects.all().delete()
+    SurveyItemRollup.objects.all().delete()
+    out = StringIO()
+    call_command("rebuild_survey_rollups", "--company", world.company.code, stdout=out)
+    assert rollup_rows() == kept
+    assert out.getvalue().startswith(f"{world.company.code}: 1 rollup rows")
+    with pytest.raises(CommandError):
+        call_command("rebuild_survey_rollups", "--company", "nope", stdout=out)

@@ -275,7 +275,10 @@ def _escalate(
 def escalate(*, actor, case: Case | int, reasons: Iterable[str], version: int | None) -> Case:
     """Mark a complaint major after intake (e.g. a safety risk found at the site)."""
     scope, case, complaint = _locked(actor, case)
-    _require_role(scope, case, FIELD | {Role.SERVICE_REP}, assignee_only=True)
+    # Anyone working the complaint may raise it: a technician on their own, dispatchers on any.
+    _require_role(
+        scope, case, FIELD | {Role.SERVICE_REP}, assignee_only=scope.role == Role.TECHNICIAN
+    )
     _check_version(case, version)
     _require_stage(case, OPEN_STAGES, _("This complaint is finished."))
     reasons = [str(r) for r in reasons or []]

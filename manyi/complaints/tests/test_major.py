@@ -120,3 +120,9 @@ def test_the_clock_of_a_complaint_already_contacted_is_not_changed(world, take, 
     due = case.due_at
     case = actions.escalate(actor=tech, case=case, reasons=["safety"], version=case.version)
     assert case.due_at == due
+
+
+def test_a_service_representative_may_escalate_any_complaint(world, take, supervisor):
+    case = take()
+    case = actions.escalate(actor=world.rep, case=case, reasons=["media"], version=case.version)
+    assert case.complaint.severity == "major"

@@ -27,7 +27,7 @@ def head(client, world):
 @pytest.fixture
 def draft(world):
     instrument = actions.create_instrument(
-        actor=world.head, data={"code": "sat", "name": "满意度调查", "kind": "survey"}
+        actor=world.head, data={"code": "sat", "name": "本店满意度问卷", "kind": "survey"}
     )
     version = instrument.versions.get()
     actions.add_factor(actor=world.head, version=version, data={"code": "F1", "name": "服务"})
@@ -68,7 +68,7 @@ def test_list_shows_own_and_built_in(head, draft, builtins, django_assert_max_nu
         response = head.get(reverse("instruments:list"))
     assert response.status_code == 200
     text = response.content.decode()
-    assert "满意度调查" in text and "售后服务满意度指数调研（CSI）" in text
+    assert "本店满意度问卷" in text and "售后服务满意度指数调研（CSI）" in text
     assert reverse("instruments:list") in text  # the menu entry
 
 
@@ -355,4 +355,4 @@ def test_another_company_sees_nothing_of_ours(client, world, draft, builtins):
     assert response.status_code == 404
     assert Item.objects.filter(pk=item.pk).exists()
     page = client.get(reverse("instruments:list")).content.decode()
-    assert "满意度调查" not in page and "售后服务满意度指数调研（CSI）" in page
+    assert "本店满意度问卷" not in page and "售后服务满意度指数调研（CSI）" in page

@@ -74,6 +74,15 @@ def update_policy(*, actor, values: dict[str, Any], company: Unit | None = None)
     for name, value in values.items():
         if name not in (*_POSITIVE_HOURS, *_SHARES, *_AT_LEAST_ONE) and Decimal(value) < 0:
             errors.append((name, _("Enter a number of at least 0.")))
+    # The estimate coefficients have one set of checks, the analytics' (one writer's rules).
+    from manyi.complaints.estimates import COEFFICIENT_FIELDS, clean_coefficients
+
+    coefficients = {k: v for k, v in values.items() if k in COEFFICIENT_FIELDS}
+    if coefficients:
+        try:
+            values = {**values, **clean_coefficients(policy, coefficients)}
+        except InvalidInput as exc:
+            errors += exc.field_errors()
     if errors:
         raise InvalidInput(errors=errors)
     allowed = {f.name for f in policy._meta.concrete_fields} - {"id", "company"}

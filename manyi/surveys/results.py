@@ -462,6 +462,14 @@ def _subtree(unit: Unit) -> QuerySet:
     return Unit.objects.filter(path__startswith=unit.path).values("pk")
 
 
+def _grouped(qs: QuerySet, cols: list[str], aggregates: dict[str, Any]) -> list[dict[str, Any]]:
+    """``aggregates`` per distinct ``cols`` (one GROUP BY), or over everything when no column
+    is named (``values()`` without names would group by every column)."""
+    if not cols:
+        return [qs.aggregate(**aggregates)]
+    return list(qs.values(*cols).annotate(**aggregates).order_by())
+
+
 def _none_as_zero(value: Any) -> Any:
     return 0 if value is None else value
 
@@ -492,7 +500,7 @@ class RollupSource:
         """Sums grouped by the named groups (``GROUPS``); keys use 0 for "none"."""
         cols = [self.columns[g] for g in by]
         qs = self._filter(SurveyRollup.objects.all(), scope, company, f)
-        rows = qs.values(*cols).annotate(**{n: Sum(n) for n in Sums.FIELDS}).order_by()
+        rows = _grouped(qs, cols, {n: Sum(n) for n in Sums.FIELDS})
         out: dict[tuple, Sums] = defaultdict(Sums)
         for row in rows:
             out[tuple(row[c] for c in cols)].add(row)
@@ -547,20 +555,20 @@ class RawSource:
         by = list(by)
         cols = [self.response_columns[g] for g in by]
         qs = _scoped(scope, SurveyResponse.objects.filter(response_filter(company, f)))
-        rows = (
-            qs.values(*cols)
-            .annotate(
-                responses=Count("pk"),
-                indexed=Count("index"),
-                index_sum=Sum("index"),
-                promoters=Count("pk", filter=Q(nps_category="promoter")),
-                passives=Count("pk", filter=Q(nps_category="passive")),
-                detractors=Count("pk", filter=Q(nps_category="detractor")),
-                csat_answered=Count("csat_top2"),
-                csat_top2=Count("pk", filter=Q(csat_top2=True)),
-                unhappy=Count("pk", filter=Q(unhappy=True)),
-            )
-            .order_by()
+        rows = _grouped(
+            qs,
+            cols,
+            {
+                "responses": Count("pk"),
+                "indexed": Count("index"),
+                "index_sum": Sum("index"),
+                "promoters": Count("pk", filter=Q(nps_category="promoter")),
+                "passives": Count("pk", filter=Q(nps_category="passive")),
+                "detractors": Count("pk", filter=Q(nps_category="detractor")),
+                "csat_answered": Count("csat_top2"),
+                "csat_top2": Count("pk", filter=Q(csat_top2=True)),
+                "unhappy": Count("pk", filter=Q(unhappy=True)),
+            },
         )
         out: dict[tuple, Sums] = defaultdict(Sums)
         for row in rows:
@@ -587,11 +595,10 @@ class RawSource:
             "campaign": "campaign_id",
         }
         icols = [invitation_columns[g] for g in by]
-        rows = (
-            invitations.annotate(sent_month=TruncMonth("moment", tzinfo=tz))
-            .values(*icols)
-            .annotate(sent=Count("pk"), answered=Count("answered_at"))
-            .order_by()
+        rows = _grouped(
+            invitations.annotate(sent_month=TruncMonth("moment", tzinfo=tz)),
+            icols,
+            {"sent": Count("pk"), "answered": Count("answered_at")},
         )
         for row in rows:
             key = []

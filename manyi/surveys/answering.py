@@ -332,9 +332,10 @@ def _record(
     rows = [SurveyAnswer(**row, **shared) for row in answer_rows(definition, answers, result)]
     if rows:
         SurveyAnswer.objects.bulk_create(rows)
-    rollups.record_response(response, factors=factors, answers=rows)
     if reasons:
         _open_follow_up(response, definition, result, reasons, policy, now)
+    # Last: the rollup rows are shared by concurrent submissions; lock them for the least time.
+    rollups.record_response(response, factors=factors, answers=rows)
     return response
 
 

@@ -1099,9 +1099,20 @@ def comment_page(
     )
     if not item_ids:
         raise InvalidInput(_("Choose a free-text question of the instrument."), field="item")
+    # The answer rows carry the company, outlet and month, and an item belongs to one version:
+    # only a technician or campaign filter needs the response (a join per candidate row).
     qs = SurveyAnswer.objects.filter(
-        response_filter(company, filters, "response__"), item_id__in=item_ids
+        company_id=company.pk,
+        item_id__in=item_ids,
+        month__gte=filters.start,
+        month__lte=filters.end,
     ).exclude(text="")
+    if filters.unit is not None:
+        qs = qs.filter(unit__in=_subtree(filters.unit))
+    if filters.technician is not None:
+        qs = qs.filter(response__technician_id=filters.technician.pk)
+    if filters.campaign is not None:
+        qs = qs.filter(response__campaign_id=filters.campaign.pk)
     qs = _scoped(scope, qs)
     word = (word or "").strip()[:40]
     if word:

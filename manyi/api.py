@@ -91,8 +91,8 @@ def _register_routers() -> None:
     from manyi.complaints.api import router as complaints_router
     from manyi.complaints.api_analytics import router as complaint_analytics_router
     from manyi.customers.api import router as customers_router
-    from manyi.instruments.api import router as instruments_router
     from manyi.improvement.api import router as improvement_router
+    from manyi.instruments.api import router as instruments_router
     from manyi.org.api import router as org_router
     from manyi.quality.api import router as quality_router
     from manyi.surveys.api import router as surveys_router

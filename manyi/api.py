@@ -92,6 +92,8 @@ def _register_routers() -> None:
     from manyi.complaints.api_analytics import router as complaint_analytics_router
     from manyi.customers.api import router as customers_router
     from manyi.improvement.api import router as improvement_router
+    from manyi.insights.api_analysis import router as insights_analysis_router
+    from manyi.insights.api_cockpit import router as insights_cockpit_router
     from manyi.instruments.api import router as instruments_router
     from manyi.org.api import router as org_router
     from manyi.quality.api import router as quality_router
@@ -113,6 +115,8 @@ def _register_routers() -> None:
     api.add_router("/v1/", quality_router)
     api.add_router("/v1/", team_router)
     api.add_router("/v1/", improvement_router)
+    api.add_router("/v1/insights/", insights_cockpit_router)
+    api.add_router("/v1/insights/", insights_analysis_router)
 
 
 _register_routers()

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "manyi.quality",
     "manyi.team",
     "manyi.improvement",
+    "manyi.insights",
 ]
 
 MIDDLEWARE = [

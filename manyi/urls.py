@@ -33,4 +33,5 @@ urlpatterns = [
     path("quality/", include("manyi.quality.urls")),
     path("team/", include("manyi.team.urls")),
     path("improvement/", include("manyi.improvement.urls")),
+    path("insights/", include("manyi.insights.urls")),
 ]

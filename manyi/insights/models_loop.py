@@ -1,0 +1,1 @@
+"""Negative signals of the closed loop (see ``manyi.insights.loop``)."""

@@ -9,7 +9,9 @@ instrument version, month, outlet, technician, campaign, region (:class:`RollupK
   month of sending (the response rate);
 * :class:`SurveyFactorRollup` — per factor, the count and sum of its scores (factor means);
 * :class:`SurveyItemRollup` — per item and value, the distribution of the answers; per item the
-  count and sum of its scores; for free-text items one row per keyword (the themes).
+  count and sum of its scores; for free-text items one row per keyword (the themes);
+* :class:`SurveyOutletItemRollup` — the same without technician, campaign and region (a tenth
+  of the rows), which the page reads when no technician or campaign is chosen.
 
 :func:`record_response` adds one response in the submitting transaction with one upsert per
 table (``INSERT … ON CONFLICT … DO UPDATE SET n = n + excluded.n``, on SQLite and PostgreSQL
@@ -43,6 +45,7 @@ from manyi.surveys.models import (
     SurveyFactorRollup,
     SurveyFactorScore,
     SurveyItemRollup,
+    SurveyOutletItemRollup,
     SurveyResponse,
     SurveyRollup,
 )
@@ -231,6 +234,17 @@ def _item_rows(key: tuple, entries: Iterable[tuple]) -> dict[tuple, list]:
     return sums
 
 
+def _outlet_rows(items: dict[tuple, list]) -> list[tuple]:
+    """Item-rollup sums (keyed by :attr:`RollupKey.KEY` + item, value) summed over technician,
+    campaign and region: rows of :class:`SurveyOutletItemRollup`."""
+    out: dict[tuple, list] = defaultdict(lambda: [0, 0, 0, 0.0])
+    for (company, version, month, unit, _t, _c, _r, item, value), sums in items.items():
+        entry = out[(company, version, month, unit, item, value)]
+        for i in range(4):
+            entry[i] += sums[i]
+    return [(*k, *v) for k, v in out.items()]
+
+
 def record_response(
     response: SurveyResponse,
     *,
@@ -295,6 +309,7 @@ def record_response(
         ITEM_SUMS,
         [(*k, *v) for k, v in items.items()],
     )
+    upsert(SurveyOutletItemRollup, SurveyOutletItemRollup.KEY, ITEM_SUMS, _outlet_rows(items))
 
 
 def record_sent(invitation: Invitation, sent_at: dt.datetime) -> None:
@@ -335,7 +350,7 @@ def rebuild(company_id: int, *, batch: int = 5000) -> dict[str, int]:
     from django.db.models import Q
 
     with transaction.atomic():
-        for model in (SurveyRollup, SurveyFactorRollup, SurveyItemRollup):
+        for model in (SurveyRollup, SurveyFactorRollup, SurveyItemRollup, SurveyOutletItemRollup):
             model.objects.filter(company_id=company_id).delete()
 
         responses = SurveyResponse.objects.filter(company_id=company_id)
@@ -440,8 +455,15 @@ def rebuild(company_id: int, *, batch: int = 5000) -> dict[str, int]:
             ITEM_SUMS,
             [(*k, *v) for k, v in item_sums.items()],
         )
+        upsert(
+            SurveyOutletItemRollup,
+            SurveyOutletItemRollup.KEY,
+            ITEM_SUMS,
+            _outlet_rows(item_sums),
+        )
     return {
         "rollups": SurveyRollup.objects.filter(company_id=company_id).count(),
         "factor_rollups": SurveyFactorRollup.objects.filter(company_id=company_id).count(),
         "item_rollups": SurveyItemRollup.objects.filter(company_id=company_id).count(),
+        "outlet_item_rollups": SurveyOutletItemRollup.objects.filter(company_id=company_id).count(),
     }

@@ -22,6 +22,7 @@ from manyi.surveys.models import (
     SurveyChannel,
     SurveyFactorRollup,
     SurveyItemRollup,
+    SurveyOutletItemRollup,
     SurveyRollup,
 )
 
@@ -156,7 +157,27 @@ def rollup_rows() -> dict:
         "main": rows(SurveyRollup, rollups.RESPONSE_SUMS),
         "factors": rows(SurveyFactorRollup, ("factor_id", *rollups.FACTOR_SUMS)),
         "items": rows(SurveyItemRollup, ("item_id", "value", *rollups.ITEM_SUMS)),
-    }
+        "outlet_items": sorted(
+            SurveyOutletItemRollup.objects.values_list(
+                "company_id", "version_id", "month", "unit_id", "item_id", "value",
+                *rollups.ITEM_SUMS,
+            )
+        ),
+    }  # fmt: skip
+
+
+def outlet_items_from_the_finer_rollup() -> list:
+    """The item rollup summed over technician, campaign and region, as the outlet-level rollup
+    must hold it."""
+    from django.db.models import Sum
+
+    key = ("company_id", "version_id", "month", "unit_id", "item_id", "value")
+    groups = (
+        SurveyItemRollup.objects.values(*key)
+        .annotate(a=Sum("n"), b=Sum("answers"), c=Sum("scored"), d=Sum("score_sum"))
+        .order_by()
+    )
+    return sorted((*[g[k] for k in key], g["a"], g["b"], g["c"], g["d"]) for g in groups)
 
 
 def same(a, b) -> bool:
@@ -221,6 +242,8 @@ def test_rollups_equal_the_raw_rows(world, cast, consenting, data):
         assert seen == answered
         # Rebuilding from the raw rows gives the very rows kept on submission.
         kept = rollup_rows()
+        # The outlet-level item rollup is the finer one without technician, campaign, region.
+        assert same(kept["outlet_items"], outlet_items_from_the_finer_rollup())
         rollups.rebuild(world.company.pk)
         rebuilt = rollup_rows()
         assert same(kept, rebuilt)
@@ -239,6 +262,7 @@ def test_the_command_rebuilds_lost_rollups(frozen, world, version):
     kept = rollup_rows()
     SurveyRollup.objects.all().delete()
     SurveyItemRollup.objects.all().delete()
+    SurveyOutletItemRollup.objects.all().delete()
     out = StringIO()
     call_command("rebuild_survey_rollups", "--company", world.company.code, stdout=out)
     assert rollup_rows() == kept

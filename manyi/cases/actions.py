@@ -29,6 +29,7 @@ from manyi.cases.models import (
 from manyi.cases.sla import deadline_for, resumed_deadline
 from manyi.cases.workflow import Priority, Workflow, get_workflow
 from manyi.errors import InvalidInput, InvalidMove, NotFound, OutOfScope, StaleVersion
+from manyi.insights import rollups
 from manyi.org.actions import audit
 from manyi.org.models import AuditAction, Role, Staff, Unit, UnitKind
 from manyi.org.scopes import Perm, Scope, scope_for
@@ -171,6 +172,7 @@ def open_case(
     _enter_stage(case, start.code, now)
     case.save()
     record_event(case, EventKind.OPENED, actor, stage=case.stage)
+    rollups.touch(case.unit_id, now)  # the cockpit's rollups of the outlet-day
     if case.assignee_id:
         record_event(case, EventKind.ASSIGN, actor, assignee=case.assignee.name, previous=None)
     audit(
@@ -215,6 +217,10 @@ def move(
         raise InvalidInput(errors=errors)
     now = clock.now()
     source = case.stage
+    # Whether the stage ended within its deadline (a paused clock stopped at the pause); the
+    # cockpit's SLA compliance per stage counts these. No key: the stage had no clock.
+    timing = {} if case.due_at is None else {"on_time": (case.paused_at or now) <= case.due_at}
+    entered_at = case.stage_entered_at
     if step.counter:
         case.counters = {**case.counters, step.counter: case.counters.get(step.counter, 0) + 1}
     _enter_stage(case, step.target, now)
@@ -230,7 +236,9 @@ def move(
         move=move,
         source=source,
         target=step.target,
+        **timing,
     )
+    rollups.touch(case.unit_id, now, entered_at)
     audit(
         actor=actor,
         action=AuditAction.UPDATE,

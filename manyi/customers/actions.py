@@ -24,6 +24,7 @@ from manyi.customers.models import (
 )
 from manyi.customers.search import index_tokens
 from manyi.errors import InvalidInput, NotFound, StaleVersion, interpolate
+from manyi.insights import rollups
 from manyi.org.actions import audit, diff
 from manyi.org.models import AuditAction, Unit, UnitKind
 from manyi.org.scopes import Perm, scope_for
@@ -328,6 +329,7 @@ def add_purchase(*, actor, customer: Customer, data: dict[str, Any]) -> Purchase
         raise InvalidInput(_("Choose an outlet of this company."), field="outlet")
     cleaned = clean_purchase_fields(data)
     purchase = Purchase.objects.create(customer=customer, outlet=outlet, **cleaned)
+    rollups.touch(outlet.pk, purchase.purchased_on)  # the cockpit's complaint-rate denominator
     audit(
         actor=actor,
         action=AuditAction.CREATE,
@@ -350,4 +352,5 @@ def delete_purchase(*, actor, purchase: Purchase) -> None:
         company_id=purchase.customer.company_id,
         changes={"customer": [purchase.customer.name, None]},
     )
+    rollups.touch(purchase.outlet_id, purchase.purchased_on)
     purchase.delete()

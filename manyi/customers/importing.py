@@ -35,6 +35,7 @@ from manyi.customers.models import (
 )
 from manyi.customers.search import index_tokens
 from manyi.errors import InvalidInput, both_languages, interpolate
+from manyi.insights import rollups
 from manyi.org.actions import audit
 from manyi.org.models import AuditAction, Unit, UnitKind
 from manyi.org.scopes import Perm, Scope, scope_for
@@ -496,6 +497,7 @@ class _Importer:
             ],
             new,
         )
+        rollups.touch_many((row[1], row[5]) for row in new)  # the cockpit's purchase counts
         self.result.purchases += len(new)
 
 

@@ -21,6 +21,7 @@ from manyi.complaints.actions.common import (
 from manyi.complaints.models import Complaint, ResolutionStatus
 from manyi.complaints.workflow import DISPATCH, OPEN_STAGES
 from manyi.errors import Conflict, InvalidInput, NotFound
+from manyi.insights import rollups
 from manyi.org.models import Staff
 from manyi.org.scopes import Perm
 
@@ -80,6 +81,8 @@ def merge(
     complaint.save(update_fields=["merged_into"])
     # Complaints merged into the duplicate before now point to the one kept.
     Complaint.objects.filter(merged_into=complaint).update(merged_into=survivor)
+    # The cockpit counts complaints by the day received: that day's count changed.
+    rollups.touch(case.unit_id, case.opened_at)
     case = cases.move(
         actor=actor,
         case=case,

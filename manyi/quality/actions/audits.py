@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from manyi import clock
 from manyi.cases.actions import IMAGE_TYPES, MAX_ATTACHMENT_BYTES
 from manyi.errors import Conflict, InvalidInput, NotFound, OutOfScope, interpolate
+from manyi.insights import rollups
 from manyi.instruments import actions as instruments
 from manyi.instruments.answers import clean_answers
 from manyi.instruments.definition import FORMAT, Definition
@@ -602,6 +603,7 @@ def submit_audit(
     audit.day = today
     audit.month = today.replace(day=1)
     audit.save()
+    rollups.touch(audit.outlet_id, today)  # the cockpit's audit score of the outlet-day
     AuditFactorScore.objects.bulk_create(
         AuditFactorScore(audit=audit, factor_id=fid, score=s)
         for fid, s in factor_rows(definition, result)

@@ -2,7 +2,8 @@
 
 Authentication is a personal bearer token (``Authorization: Bearer manyi_…``) or the browser
 session (with its CSRF token). Every error is a JSON problem document with the message in
-Chinese and English and, for validation errors, the field in error.
+Chinese and English and, for validation errors, the field in error. Writes may be retried
+safely with an ``Idempotency-Key`` header (see :data:`DESCRIPTION`).
 """
 
 from __future__ import annotations
@@ -29,9 +30,23 @@ class TokenAuth(HttpBearer):
         return user
 
 
+DESCRIPTION = """\
+Authenticate with a personal token (`Authorization: Bearer manyi_…`) or the browser session.
+Errors are JSON problem documents (`type`, `title`, `status`, `code`, `detail` in Chinese and
+English, `errors` per field).
+
+**Retries.** Send an `Idempotency-Key` header (1–255 visible ASCII characters, e.g. a UUID) with
+any POST, PUT, PATCH or DELETE. The first request with a key runs; repeating it (same method, path
+and body) within 24 hours returns the first response again, with `Idempotent-Replayed: true`,
+and writes nothing. The same key with a different request is refused with 422
+(`idempotency-key-reused`). Keys belong to one user. Server errors (5xx) are not kept: the retry
+runs afresh, and a request that failed wrote nothing.
+"""
+
 api = NinjaAPI(
     title="manyi API",
     version="1",
+    description=DESCRIPTION,
     urls_namespace="api",
     auth=[TokenAuth(), django_auth],
     docs_url="/docs",

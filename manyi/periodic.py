@@ -20,11 +20,15 @@ class Periodic:
 
 SCHEDULE = [
     Periodic("manyi.cases.tasks:sweep_breaches", 60),
+    # notify: release messages held through the quiet hours, re-enqueue any whose task was lost
+    Periodic("manyi.notify.tasks:sweep_messages", 60),
     # improvement: overdue actions, reported once to their owners (hourly is plenty for dates)
     Periodic("manyi.improvement.tasks:sweep_overdue_actions", 3600),
     Periodic("manyi.surveys.tasks:send_invitations", 60),
     # team: work licences ending within 30 days, told once per certificate (hourly is plenty)
     Periodic("manyi.team.tasks:notify_expiring_licences", 3600),
+    # reliability: idempotency keys older than a day (kept 24 h; hourly is plenty)
+    Periodic("manyi.reliability.tasks:sweep_idempotency_keys", 3600),
 ]
 
 

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "manyi.team",
     "manyi.improvement",
     "manyi.insights",
+    "manyi.reliability",
 ]
 
 MIDDLEWARE = [
@@ -74,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # API writes with an Idempotency-Key run once; a retry gets the first response.
+    "manyi.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

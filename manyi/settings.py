@@ -5,6 +5,7 @@ Defaults are for a developer's machine: SQLite in ``$MANYI_DATA`` (``./var``), d
 ``ALLOWED_HOSTS``; with ``MANYI_PRODUCTION=1`` the deploy checks are enforced.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import dj_database_url
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "axes",
     "django_tasks",
     "django_tasks_db",
     "manyi",
@@ -82,6 +84,10 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "manyi.middleware.DomainErrorMiddleware",
     "manyi.middleware.CalendarMemoMiddleware",
+    # Content-Security-Policy on every response (the policy is below).
+    "csp.middleware.CSPMiddleware",
+    # Last: turns a locked-out login into the lockout page (django-axes).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "manyi.urls"
@@ -125,11 +131,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-TASKS = {
-    "default": {
-        "BACKEND": env_str("MANYI_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+# Background tasks: the database backend by default (one machine, nothing more to run). To scale
+# out, MANYI_TASK_BACKEND=rq puts them on Redis (MANYI_REDIS_URL) for RQ workers on any host:
+# `python -m django rqworker --job-class django_tasks_rq.Job default` (tests/soak runs it so).
+_TASK_BACKEND = env_str("MANYI_TASK_BACKEND", "django_tasks_db.DatabaseBackend")
+if _TASK_BACKEND in ("rq", "django_tasks_rq.RQBackend"):
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {
+        "default": {
+            "URL": env_str("MANYI_REDIS_URL", "redis://127.0.0.1:6379/0"),
+            # A task may run this long before RQ stops it (rebuilds of big rollups run long).
+            "DEFAULT_TIMEOUT": env_int("MANYI_RQ_TIMEOUT", 1800, minimum=10),
+        }
     }
-}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+else:
+    TASKS = {"default": {"BACKEND": _TASK_BACKEND}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -140,6 +157,11 @@ AUTH_PASSWORD_VALIDATORS = [
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+# django-axes first: it refuses a locked-out username+IP before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -175,8 +197,27 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Customer imports are streamed from disk; the cap keeps a runaway upload off the server.
 # Text messages to customers (acknowledgements, sign-off codes): console, file or locmem.
-MANYI_SMS_BACKEND = env_choice("MANYI_SMS_BACKEND", "console", ("console", "file", "locmem"))
+MANYI_SMS_BACKEND = env_choice(
+    "MANYI_SMS_BACKEND", "console", ("console", "file", "locmem", "http")
+)
 MANYI_SMS_FILE = env_str("MANYI_SMS_FILE", str(DATA_DIR / "sms.jsonl"))
+# The http backend: a provider's (or relay's) endpoint taking {"to", "body"} as JSON, and its key.
+MANYI_SMS_URL = env_str("MANYI_SMS_URL")
+MANYI_SMS_KEY = env_str("MANYI_SMS_KEY")
+if MANYI_SMS_BACKEND == "http" and not MANYI_SMS_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured("MANYI_SMS_BACKEND=http needs MANYI_SMS_URL (http:// or https://)")
+# Seconds to wait for an SMS provider or a WeCom robot before counting the attempt as failed.
+MANYI_NOTIFY_HTTP_TIMEOUT = env_int("MANYI_NOTIFY_HTTP_TIMEOUT", 10, minimum=1, maximum=120)
+# Staff e-mail (notifications) through Django's mail: SMTP in production, the console by default.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1, maximum=300)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "manyi@localhost")
 # The address customers reach the public pages at (survey links in text messages, QR posters),
 # e.g. https://manyi.example.com; the local server's address by default.
 MANYI_PUBLIC_URL = env_str(
@@ -197,8 +238,51 @@ SECURE_HSTS_PRELOAD = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env_bool("MANYI_BEHIND_PROXY", False):
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+# Idle expiry: every request pushes the expiry SESSION_COOKIE_AGE further; closing the browser
+# does not keep a shared counter PC logged in for days.
+SESSION_SAVE_EVERY_REQUEST = env_bool("SESSION_SAVE_EVERY_REQUEST", True)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", PRODUCTION)
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+MANYI_BEHIND_PROXY = env_bool("MANYI_BEHIND_PROXY", False)
+if MANYI_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files —
+# no inline script, no eval, no CDN (htmx and ECharts are served locally). Style *attributes*
+# stay allowed (style-src-attr): bar widths are computed per row and ECharts' tooltips are
+# styled inline; they cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-elem": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Login throttling (django-axes): a username from one address is locked for the cool-off after
+# AXES_FAILURE_LIMIT wrong passwords; other users and addresses are unaffected. Attempts are
+# kept in the database, so every app-server process sees them.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_MINUTES = env_int("AXES_COOLOFF_MINUTES", 15, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=AXES_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "manyi.security.lockout_response"
+# Behind a proxy the client's address is the one the proxy appended to X-Forwarded-For.
+AXES_CLIENT_IP_CALLABLE = "manyi.security.client_ip"
+AXES_VERBOSE = False
 
 LOGGING = {
     "version": 1,

@@ -53,7 +53,9 @@ def test_provider_refusal_is_recorded(monkeypatch, django_capture_on_commit_call
     with django_capture_on_commit_callbacks(execute=True):
         message = send_sms(to="13800001111", body="x")
     message.refresh_from_db()
-    assert (message.status, message.last_error) == (MessageStatus.FAILED, "quota exceeded")
+    # logged, and queued for a retry a minute later (test_delivery follows it to the end)
+    assert (message.status, message.last_error) == (MessageStatus.QUEUED, "quota exceeded")
+    assert message.attempts == 1 and message.next_attempt_at is not None
 
 
 def test_file_backend_appends_json_lines(settings, tmp_path, django_capture_on_commit_callbacks):

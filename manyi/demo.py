@@ -389,6 +389,10 @@ def build_demo(
     from manyi.team.demo import build_team
 
     build_team(company, rng, progress=progress)
+    # insights: the cockpit's rollups from everything above, in one set-based pass
+    from manyi.insights.rollups import rebuild
+
+    rebuild(company.pk)
     return company
 
 

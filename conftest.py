@@ -190,3 +190,17 @@ def assert_problem(response, status, code=None):
 def field_names(body):
     """The fields a problem document names."""
     return [e["field"] for e in body["errors"]]
+
+
+@pytest.fixture(autouse=True)
+def _login_throttling_off(settings):
+    """django-axes off by default: ``client.login`` authenticates without a request, which
+    axes refuses. The login-throttling tests switch it on with the ``axes_on`` fixture."""
+    settings.AXES_ENABLED = False
+
+
+@pytest.fixture
+def axes_on(settings):
+    """Login throttling on, as in production (and its attempt records start empty)."""
+    settings.AXES_ENABLED = True
+    return settings

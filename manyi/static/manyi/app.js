@@ -12,3 +12,11 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+// A select marked data-autosubmit submits its form when changed (no inline handlers: the
+// Content-Security-Policy forbids them).
+document.addEventListener("change", function (event) {
+  var select = event.target.closest("select[data-autosubmit]");
+  if (select && select.form) {
+    select.form.submit();
+  }
+});

@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
@@ -55,6 +55,7 @@ from manyi.surveys.models import (
     Invitation,
     SurveyChannel,
     SurveyPolicy,
+    SurveyResponse,
     TargetSource,
     TriggerSetting,
 )
@@ -73,6 +74,8 @@ CHANNELS = (SurveyChannel.SMS, SurveyChannel.EMAIL)
 BATCH = 1000
 SWEEP_LIMIT = 500
 MAX_CAMPAIGN_DAYS = 366
+
+logger = logging.getLogger(__name__)
 
 
 class LinkUnusable(DomainError):
@@ -689,15 +692,16 @@ def _message(invitation: Invitation, *, reminder: bool) -> tuple[str, str]:
 
 def _deliver(invitation: Invitation, *, reminder: bool) -> None:
     """Hand one invitation (or its reminder) to its channel (inside the caller's transaction)."""
-    from manyi.notify.actions import send_sms
+    from manyi.notify.actions import send_email, send_sms
 
     subject, body = _message(invitation, reminder=reminder)
     ref = f"survey:{invitation.pk}"
+    company_id = invitation.company_id
     if invitation.channel == SurveyChannel.EMAIL:
         address = getattr(invitation.customer, "email", "")
-        transaction.on_commit(lambda: send_mail(subject, body, None, [address], fail_silently=True))
+        send_email(to=address, subject=subject, body=body, ref=ref, company_id=company_id)
     else:
-        send_sms(to=invitation.customer.phone, body=body, ref=ref)
+        send_sms(to=invitation.customer.phone, body=body, ref=ref, company_id=company_id)
 
 
 def _quiet_window(invitation: Invitation) -> tuple[dt.time | None, dt.time | None]:
@@ -747,8 +751,13 @@ def send_due_invitations(now: dt.datetime | None = None, limit: int = SWEEP_LIMI
                 )
                 if remind_at >= invitation.expires_at:
                     remind_at = None
+            # Not if answered meanwhile (the customer may answer from a reminder of another
+            # channel, or the QR code's page, while the sweep runs): no SMS after the answer.
             claimed = Invitation.objects.filter(
-                pk=invitation.pk, sent_at__isnull=True, cancelled_at__isnull=True
+                pk=invitation.pk,
+                sent_at__isnull=True,
+                cancelled_at__isnull=True,
+                answered_at__isnull=True,
             ).update(sent_at=now, remind_at=remind_at)
             if claimed:
                 invitation.sent_at = now
@@ -801,10 +810,41 @@ def close_due_campaigns(now: dt.datetime | None = None) -> int:
     )
 
 
+# A follow-up is opened by the task its submission enqueued, within seconds; the sweep opens
+# those still pending after this long (the task was lost: a crash before the enqueue, a worker
+# killed mid-task).
+FOLLOW_UP_GRACE = dt.timedelta(minutes=2)
+
+
+def open_due_follow_ups(now: dt.datetime | None = None, limit: int = SWEEP_LIMIT) -> int:
+    """Open the follow-ups of unhappy responses whose task was lost; returns how many.
+
+    Each goes through ``answering.open_pending_follow_up`` (exactly once, whoever runs it).
+    One that fails is logged and left pending for the next sweep; the others go on."""
+    from manyi.surveys.answering import open_pending_follow_up
+
+    now = now or clock.now()
+    pending = list(
+        SurveyResponse.objects.exclude(follow_up_pending="")
+        .filter(submitted_at__lte=now - FOLLOW_UP_GRACE)
+        .order_by("submitted_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    opened = 0
+    for pk in pending:
+        try:
+            opened += open_pending_follow_up(pk) is not None
+        except Exception:
+            logger.exception("survey follow-up of response %s failed; retried next sweep", pk)
+    return opened
+
+
 def sweep(now: dt.datetime | None = None) -> dict[str, int]:
-    """The periodic work: send what is due, remind once, close finished campaigns."""
+    """The periodic work: send what is due, remind once, close finished campaigns, open the
+    follow-ups whose task was lost."""
     return {
         "sent": send_due_invitations(now),
         "reminded": send_due_reminders(now),
         "closed": close_due_campaigns(now),
+        "followed_up": open_due_follow_ups(now),
     }

@@ -2,9 +2,13 @@
 
 No actor here but the token: the unguessable link (or an outlet's QR code) is the credential,
 and nothing of the customer but the greeting name is ever returned to its holder. Submitting is
-the burst path (a campaign to 100,000 customers): few queries, rows written in bulk. An unhappy
-answer opens its follow-up in the same transaction; managers close case-less follow-ups and
-record praise here too.
+the burst path (a campaign to 100,000 customers): few statements, rows written in bulk. An unhappy
+answer is marked on its response (``follow_up_pending``) in the submitting transaction; its
+follow-up (a case or a complaint, a notification) is opened by a task enqueued on commit
+(:func:`open_pending_follow_up`), and, should that task be lost (a crash between the commit
+and the enqueue, a worker killed mid-task), by the periodic sweep: the pending mark is cleared
+by a conditional update in the transaction that opens the follow-up, so exactly one is opened.
+Managers close case-less follow-ups and record praise here too.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -66,26 +72,36 @@ from manyi.surveys.models import (
 )
 
 
+def _with_low_index(qs):
+    """``qs`` with the company's follow-up threshold as ``low_index`` (the policy read in the
+    same statement as the link: one round trip less on the burst path)."""
+    default = SurveyPolicy._meta.get_field("low_index").default
+    policy = SurveyPolicy.objects.filter(company_id=OuterRef("company_id")).values("low_index")
+    return qs.annotate(low_index=Coalesce(Subquery(policy[:1]), Value(default)))
+
+
 def find_invitation(token: Any) -> Invitation:
-    """The invitation of a link, with what its page needs, or NotFound."""
+    """The invitation of a link, with what its page needs (and the company's ``low_index``),
+    or NotFound."""
     if not isinstance(token, str) or not 20 <= len(token) <= 64:
         raise NotFound()
     try:
-        return Invitation.objects.select_related("version__instrument", "unit", "company").get(
-            token=token
-        )
+        return _with_low_index(
+            Invitation.objects.select_related("version__instrument", "unit", "company")
+        ).get(token=token)
     except Invitation.DoesNotExist as exc:
         raise NotFound() from exc
 
 
 def find_walk_in(token: Any) -> WalkInPoint:
-    """An active outlet QR point by its token, or NotFound."""
+    """An active outlet QR point by its token (with the company's ``low_index``), or
+    NotFound."""
     if not isinstance(token, str) or not 20 <= len(token) <= 64:
         raise NotFound()
     try:
-        return WalkInPoint.objects.select_related("version__instrument", "unit", "company").get(
-            token=token, is_active=True
-        )
+        return _with_low_index(
+            WalkInPoint.objects.select_related("version__instrument", "unit", "company")
+        ).get(token=token, is_active=True)
     except WalkInPoint.DoesNotExist as exc:
         raise NotFound() from exc
 
@@ -124,9 +140,13 @@ def submit_invitation(*, token: str, answers: Any) -> tuple[SurveyResponse, bool
     """Record the answers to an invitation: (the response, whether it is new).
 
     The burst path (a campaign to 100,000 customers): the invitation row is read with its
-    version, claimed with one conditional update, and the response written with its factor and
-    answer rows in two bulk inserts. A second submit — a double tap, a retry — returns the
-    first response, unchanged."""
+    version and the company's threshold (one SELECT), then in one transaction claimed with one
+    conditional update, the response inserted, its factor and answer rows in two bulk inserts,
+    and the four rollups with one upsert each — 7 statements besides BEGIN/COMMIT; an unhappy
+    answer's follow-up is a task enqueued on commit. A second submit — a double tap, a
+    retry — returns the first response, unchanged (and opens nothing).
+
+    Its signature is public (the scale bench calls it): keep it."""
     invitation = find_invitation(token)
     if invitation.answered_at:
         return _existing(invitation), False
@@ -135,17 +155,24 @@ def submit_invitation(*, token: str, answers: Any) -> tuple[SurveyResponse, bool
     cleaned = clean_answers(definition, answers)
     with transaction.atomic():
         now = clock.now()
-        claimed = Invitation.objects.filter(
-            pk=invitation.pk,
-            answered_at__isnull=True,
-            cancelled_at__isnull=True,
-            expires_at__gt=now,
-        ).update(answered_at=now, partial={})
-        if not claimed:
+        for _attempt in range(2):
+            # The claim also holds sent_at to what was read: had the sweep sent the link in the
+            # meantime, the rollups would count it sent twice (by the sweep and by this
+            # answer); the link is then read again and claimed with what the sweep wrote.
+            claimed = Invitation.objects.filter(
+                pk=invitation.pk,
+                answered_at__isnull=True,
+                cancelled_at__isnull=True,
+                expires_at__gt=now,
+                sent_at=invitation.sent_at,
+            ).update(answered_at=now, partial={})
+            if claimed:
+                break
             invitation = find_invitation(token)
             if invitation.answered_at:
                 return _existing(invitation), False
             check_open(invitation, now)
+        else:
             raise LinkUnusable()
         source = ResponseSource.CASE if invitation.case_id else ResponseSource.CAMPAIGN
         response = _record(
@@ -162,6 +189,7 @@ def submit_invitation(*, token: str, answers: Any) -> tuple[SurveyResponse, bool
             source=source,
             channel=invitation.channel,
             now=now,
+            low_index=invitation.low_index,
         )
     return response, True
 
@@ -229,6 +257,7 @@ def submit_walk_in(
             source=ResponseSource.WALK_IN,
             channel=SurveyChannel.QR,
             now=clock.now(),
+            low_index=point.low_index,
             contact_phone=phone,
             submit_key=submit_key,
         )
@@ -282,20 +311,21 @@ def _record(
     source: str,
     channel: str,
     now: dt.datetime,
+    low_index: float,
     contact_phone: str = "",
     submit_key: str = "",
 ) -> SurveyResponse:
-    """Score and store one response with its rows; open the follow-up an unhappy one needs."""
+    """Score and store one response with its rows and rollups; an unhappy one is marked for
+    its follow-up, which a task enqueued on commit opens."""
     result = score(definition, answers)
     figures = key_figures(definition, answers)
     not_satisfied = figures.pop("not_satisfied")
     local = local_time(now)
     month = local.date().replace(day=1)
-    policy = policy_for(company_id)
     reasons = []
     if figures["nps_category"] == DETRACTOR:
         reasons.append(FollowUpReason.DETRACTOR)
-    if result.index is not None and result.index < policy.low_index:
+    if result.index is not None and result.index < low_index:
         reasons.append(FollowUpReason.LOW_INDEX)
     if not_satisfied:
         reasons.append(FollowUpReason.NOT_SATISFIED)
@@ -317,6 +347,7 @@ def _record(
         month=month,
         day=local.date(),
         unhappy=bool(reasons),
+        follow_up_pending=",".join(reasons),
         submit_key=submit_key,
         **figures,
     )
@@ -332,11 +363,18 @@ def _record(
     rows = [SurveyAnswer(**row, **shared) for row in answer_rows(definition, answers, result)]
     if rows:
         SurveyAnswer.objects.bulk_create(rows)
-    if reasons:
-        _open_follow_up(response, definition, result, reasons, policy, now)
     # Last: the rollup rows are shared by concurrent submissions; lock them for the least time.
     rollups.record_response(response, factors=factors, answers=rows)
+    if reasons:
+        pk = response.pk
+        transaction.on_commit(lambda: _enqueue_follow_up(pk))
     return response
+
+
+def _enqueue_follow_up(response_id: int) -> None:
+    from manyi.surveys.tasks import open_follow_up
+
+    open_follow_up.enqueue(response_id)
 
 
 # -- the closed loop ------------------------------------------------------------------------------
@@ -377,25 +415,51 @@ def _outlet_manager(unit: Unit) -> Staff | None:
     )
 
 
+@transaction.atomic
+def open_pending_follow_up(response_id: int) -> FollowUp | None:
+    """Open the follow-up an unhappy response is waiting for — once: the pending mark is
+    cleared by a conditional update first, in the transaction that opens the follow-up, so a
+    second run (a retried task, the sweep beside the task) finds nothing to do, and a run that
+    fails leaves the mark for the sweep to try again. Returns the follow-up, or None."""
+    pending = (
+        SurveyResponse.objects.filter(pk=response_id)
+        .exclude(follow_up_pending="")
+        .values_list("follow_up_pending", flat=True)
+        .first()
+    )
+    if not pending:
+        return None
+    claimed = SurveyResponse.objects.filter(pk=response_id, follow_up_pending=pending).update(
+        follow_up_pending=""
+    )
+    if not claimed or FollowUp.objects.filter(response_id=response_id).exists():
+        return None
+    response = SurveyResponse.objects.select_related("unit", "version__instrument").get(
+        pk=response_id
+    )
+    definition = definition_of(response.version)
+    policy = policy_for(response.company_id)
+    return _open_follow_up(response, definition, pending.split(","), policy, clock.now())
+
+
 def _open_follow_up(
     response: SurveyResponse,
     definition: Definition,
-    result,
     reasons: list[str],
     policy: SurveyPolicy,
     now: dt.datetime,
 ) -> FollowUp:
     """Open the follow-up of an unhappy answer for the outlet manager, answers attached."""
-    from manyi.notify.actions import send
+    from manyi.notify.actions import notify
 
     labels = "、".join(in_site_language(FollowUpReason(r).label) for r in reasons)
     head = in_site_language(
         interpolate(
             _("Survey answer of %(date)s (%(reasons)s); index %(index)s."),
             {
-                "date": f"{local_time(now):%Y-%m-%d %H:%M}",
+                "date": f"{local_time(response.submitted_at):%Y-%m-%d %H:%M}",
                 "reasons": labels,
-                "index": "—" if result.index is None else f"{result.index:.0f}",
+                "index": "—" if response.index is None else f"{response.index:.0f}",
             },
         )
     )
@@ -447,16 +511,11 @@ def _open_follow_up(
         url = reverse("surveys:follow-ups")
     follow_up.save()
     recipients = [manager.user] if manager else _heads(response.company_id)
-    send(
-        users=recipients,
+    notify(
         kind="survey_follow_up",
-        title=in_site_language(
-            interpolate(
-                _("Unhappy survey answer at %(outlet)s: %(reasons)s"),
-                {"outlet": response.unit.name, "reasons": labels},
-            )
-        ),
-        body=description[:500],
+        users=recipients,
+        unit=response.unit,
+        context={"outlet": response.unit.name, "reasons": labels, "details": description[:500]},
         url=url,
     )
     return follow_up

@@ -195,7 +195,7 @@ def build_surveys(
             at = actions.next_allowed(at)
             with clock.travel(at):
                 answers = _answers(definitions[code], rng, level[outlet.pk] + trend)
-                answering.submit_invitation(token=token, answers=answers)
+                _followed_up(answering.submit_invitation(token=token, answers=answers)[0])
             recorded += 1
         with clock.travel(moment + dt.timedelta(days=3)):
             actions.send_due_reminders(now=moment + dt.timedelta(days=3), limit=5000)
@@ -209,7 +209,7 @@ def build_surveys(
                     continue
                 with clock.travel(at):
                     answers = _answers(definitions[walk_code], rng, level[walk_outlet.pk] + trend)
-                    answering.submit_walk_in(token=point.token, answers=answers)
+                    _followed_up(answering.submit_walk_in(token=point.token, answers=answers)[0])
                 recorded += 1
         with clock.travel(first + dt.timedelta(days=20)):
             actions.close_due_campaigns(now=first + dt.timedelta(days=20))
@@ -237,9 +237,19 @@ def build_surveys(
                 response, _new = answering.submit_invitation(
                     token=invitation.token, answers=answers
                 )
+                _followed_up(response)
             recorded += 1
             if answering.is_promoter(response):
                 with transaction.atomic(), clock.travel(response.submitted_at):
                     answering.record_praise(actor=actor, response=response)
     assert SurveyResponse.objects.filter(company=company).count() == recorded
     return recorded
+
+
+def _followed_up(response) -> None:
+    """Open an unhappy answer's follow-up now, at the answer's (travelled) time: in the demo no
+    worker runs the task its submission enqueued (which then finds nothing left to do)."""
+    if response.follow_up_pending:
+        from manyi.surveys import answering
+
+        answering.open_pending_follow_up(response.pk)

@@ -9,3 +9,11 @@ def send_invitations() -> dict:
     from manyi.surveys.actions import sweep
 
     return sweep()
+
+
+@task()
+def open_follow_up(response_id: int) -> bool:
+    """Open the follow-up of an unhappy response (enqueued when its submission commits)."""
+    from manyi.surveys.answering import open_pending_follow_up
+
+    return open_pending_follow_up(response_id) is not None

@@ -171,11 +171,14 @@ def test_walk_in_qr_code_svg_and_poster(client, frozen, world, version):
     assert client.get(f"/surveys/walk-in/{point.pk}/poster.pdf").status_code == 404
 
 
-def test_follow_ups_list_response_page_and_praise(client, frozen, world, version):
+def test_follow_ups_list_response_page_and_praise(
+    client, frozen, world, version, django_capture_on_commit_callbacks
+):
     point = settings_actions.save_walk_in_point(
         actor=world.head, unit=world.east1.pk, version=version("nps").pk
     )
-    answering.submit_walk_in(token=point.token, answers={"recommend": 2, "reason": "太慢"})
+    with django_capture_on_commit_callbacks(execute=True):  # the follow-up task
+        answering.submit_walk_in(token=point.token, answers={"recommend": 2, "reason": "太慢"})
     follow_up = FollowUp.objects.get()
     login(client, world.manager)
     html = client.get("/surveys/follow-ups/?open=1").content.decode()

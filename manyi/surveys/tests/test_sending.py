@@ -113,7 +113,58 @@ def test_expired_invitations_are_not_sent_and_campaigns_close(world, consenting,
         )
         clock.move_to(at(2026, 11, 20, 10, 0))
         result = actions.sweep()
-    assert result == {"sent": 0, "reminded": 0, "closed": 1}
+    assert result == {"sent": 0, "reminded": 0, "closed": 1, "followed_up": 0}
     assert Campaign.objects.get(pk=campaign.pk).status == CampaignStatus.CLOSED
     assert not Message.objects.exists()
     assert Invitation.objects.filter(cancelled_at__isnull=False).count() == 2
+
+
+def test_a_link_answered_while_the_sweep_runs_gets_no_text(
+    frozen, world, consenting, campaign_data, monkeypatch
+):
+    """The sweep has read the due invitations; the customer answers before it claims one (a
+    link from the QR code's page, another channel): no SMS after the answer."""
+    campaign, (customer, _other) = _launch(world, consenting, campaign_data)
+    token = Invitation.objects.get(campaign=campaign, customer=customer).token
+    window = actions._quiet_window
+
+    def answered_meanwhile(invitation):
+        if invitation.token == token:
+            answering.submit_invitation(token=token, answers=CSI_ALL_FIVES)
+        return window(invitation)
+
+    monkeypatch.setattr(actions, "_quiet_window", answered_meanwhile)
+    assert actions.send_due_invitations() == 1  # the other customer's
+    answered = Invitation.objects.get(token=token)
+    assert answered.answered_at is not None and answered.sent_at is None
+    assert Message.objects.filter(ref=f"survey:{answered.pk}").count() == 0
+    assert Message.objects.filter(ref__startswith="survey:").count() == 1
+
+
+def test_a_link_sent_while_it_is_answered_counts_as_sent_once(
+    frozen, world, consenting, campaign_data, monkeypatch
+):
+    """The answer has read the link unsent; the sweep sends it before the answer claims it:
+    the rollups count one invitation sent (the sweep's), equal to the raw rows."""
+    from manyi.org.scopes import scope_for
+    from manyi.surveys import results
+
+    campaign, (customer, _other) = _launch(world, consenting, campaign_data)
+    token = Invitation.objects.get(campaign=campaign, customer=customer).token
+    definition_of = answering.definition_of
+
+    def sent_meanwhile(version):
+        actions.send_due_invitations()
+        return definition_of(version)
+
+    monkeypatch.setattr(answering, "definition_of", sent_meanwhile)
+    response, new = answering.submit_invitation(token=token, answers=CSI_ALL_FIVES)
+    assert new and Invitation.objects.get(token=token).sent_at is not None
+    scope = scope_for(world.head)
+    filters = results.parse_filters(
+        scope, world.company, {"instrument": campaign.version.instrument_id}
+    )
+    kept = results.report(scope, world.company, filters)
+    raw = results.report(scope, world.company, filters, source=results.RAW)
+    assert kept.totals.sent == raw.totals.sent == 2
+    assert kept.totals.answered == raw.totals.answered == 1 == kept.totals.responses

@@ -23,16 +23,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import http.client
 import json
 import os
 import random
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -44,140 +40,31 @@ from bench.customer_search import (
     postgres_server_url,
     source_version,
 )
+from bench.load import HOST, Load, Server, percentile  # noqa: F401 - the benches' shared names
 
 RESULTS = Path(__file__).resolve().parent / "results"
 BENCH_DB = "manyi_bench_cases"
 DATABASES = ("sqlite", "postgresql")
-HOST = "127.0.0.1"
 API = "/api/v1"
 
 
-# -- figures ----------------------------------------------------------------------------------
+# -- the load (bench/load.py) ---------------------------------------------------------------
 
 
-def percentile(values: list[float], pct: float) -> float:
-    """Nearest-rank percentile (a time that was actually measured); 0.0 for no values."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * pct // 100))
-    return ordered[int(rank) - 1]
+def _case_created(status: int, raw: bytes, _path: str) -> dict[str, Any] | None:
+    """What a 201 of an intake acknowledged: the case's id and number."""
+    if status != 201:
+        return None
+    case = json.loads(raw)["case"]
+    return {"id": case["id"], "number": case["number"]}
 
 
-# -- the load generator -----------------------------------------------------------------------
-
-
-class Load:
-    """``concurrency`` threads sending one kind of request until ``seconds`` or ``limit``."""
-
-    def __init__(
-        self,
-        port: int,
-        token: str,
-        method: str,
-        path: str,
-        *,
-        body: Any = None,
-        concurrency: int = 8,
-        seconds: float = 20.0,
-        limit: int = 100_000,
-        timeout: float = 30.0,
-    ):
-        self.port, self.token, self.method, self.path = port, token, method, path
-        self.body = body  # None, or a callable(rng) -> dict for each request
-        self.concurrency, self.seconds, self.limit, self.timeout = (
-            concurrency,
-            seconds,
-            limit,
-            timeout,
-        )
-        self.lock = threading.Lock()
-        self.sent = 0
-        self.latencies: list[float] = []
-        self.statuses: dict[int, int] = {}
-        self.errors: list[str] = []
-        self.created: list[dict[str, Any]] = []
-
-    def _request(self, rng: random.Random) -> tuple[int, bytes]:
-        conn = http.client.HTTPConnection(HOST, self.port, timeout=self.timeout)
-        try:
-            headers = {"Authorization": f"Bearer {self.token}", "Accept": "application/json"}
-            payload = None
-            if self.body is not None:
-                payload = json.dumps(self.body(rng)).encode()
-                headers["Content-Type"] = "application/json"
-            conn.request(self.method, self.path, body=payload, headers=headers)
-            response = conn.getresponse()
-            return response.status, response.read()
-        finally:
-            conn.close()
-
-    def _take(self) -> bool:
-        with self.lock:
-            if self.sent >= self.limit:
-                return False
-            self.sent += 1
-            return True
-
-    def _worker(self, index: int, deadline: float, record: bool) -> None:
-        rng = random.Random(index * 7919 + int(deadline))
-        while time.perf_counter() < deadline and self._take():
-            started = time.perf_counter()
-            try:
-                status, raw = self._request(rng)
-            except (OSError, http.client.HTTPException) as exc:
-                with self.lock:
-                    self.errors.append(repr(exc))
-                continue
-            elapsed = (time.perf_counter() - started) * 1000
-            if not record:
-                continue
-            created = None
-            if status == 201:
-                case = json.loads(raw)["case"]
-                created = {"id": case["id"], "number": case["number"]}
-            with self.lock:
-                self.statuses[status] = self.statuses.get(status, 0) + 1
-                if 200 <= status < 300:
-                    self.latencies.append(elapsed)
-                elif len(self.errors) < 20:
-                    self.errors.append(f"{status}: {raw[:200]!r}")
-                if created:
-                    self.created.append(created)
-
-    def run(self, *, warmup: float = 1.0) -> dict[str, Any]:
-        """Warm up (not recorded), then load; returns the figures."""
-        for seconds, record in ((warmup, False), (self.seconds, True)):
-            if seconds <= 0:
-                continue
-            self.sent = 0
-            deadline = time.perf_counter() + seconds
-            threads = [
-                threading.Thread(target=self._worker, args=(i, deadline, record), daemon=True)
-                for i in range(self.concurrency)
-            ]
-            started = time.perf_counter()
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(seconds + self.timeout + 5)
-            elapsed = time.perf_counter() - started
-        ok = len(self.latencies)
-        return {
-            "method": self.method,
-            "path": self.path,
-            "concurrency": self.concurrency,
-            "seconds": elapsed,
-            "requests": sum(self.statuses.values()),
-            "ok": ok,
-            "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
-            "errors": self.errors[:20],
-            "per_second": ok / elapsed if elapsed else 0.0,
-            "p50": percentile(self.latencies, 50),
-            "p95": percentile(self.latencies, 95),
-            "p99": percentile(self.latencies, 99),
-            "max": max(self.latencies, default=0.0),
-        }
+def _load(port: int, token: str, method: str, path: str, **options: Any) -> Load:
+    """The shared load generator with the token's Authorization header."""
+    return Load(
+        port, method, path, headers={"Authorization": f"Bearer {token}"},
+        created=_case_created, timeout=30.0, **options,
+    )  # fmt: skip
 
 
 def measure_pair(
@@ -195,8 +82,8 @@ def measure_pair(
         "seconds": args.seconds,
         "limit": args.max_requests,
     }
-    baseline = Load(port, token, "GET", f"{API}/me", **common).run(warmup=args.warmup)
-    load = Load(port, token, method, path, body=body, **common)
+    baseline = _load(port, token, "GET", f"{API}/me", **common).run(warmup=args.warmup)
+    load = _load(port, token, method, path, body=body, **common)
     figures = load.run(warmup=0.0 if method == "POST" else args.warmup)
     figures["ratio_p50"] = figures["p50"] / baseline["p50"] if baseline["p50"] else 0.0
     figures["ratio_p95"] = figures["p95"] / baseline["p95"] if baseline["p95"] else 0.0
@@ -204,68 +91,6 @@ def measure_pair(
         figures["per_second"] / baseline["per_second"] if baseline["per_second"] else 0.0
     )
     return baseline, figures, load.created
-
-
-# -- the server -------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """``manyi serve`` on loopback in a subprocess, stopped by its PID."""
-
-    def __init__(self, env: dict[str, str], workers: int, log: Path):
-        self.env, self.workers, self.log = env, workers, log
-        self.port = free_port()
-        self.proc: subprocess.Popen | None = None
-
-    def __enter__(self) -> Server:
-        manyi = Path(sys.executable).parent / "manyi"
-        command = (
-            [str(manyi)] if manyi.exists() else [sys.executable, "-m", "manyi.cli"]
-        ) + [
-            "serve", "--host", HOST, "--port", str(self.port), "--no-demo",
-            "--workers", str(self.workers),
-        ]  # fmt: skip
-        self.log.parent.mkdir(parents=True, exist_ok=True)
-        handle = self.log.open("ab")
-        # Our own command on loopback, fixed arguments.
-        self.proc = subprocess.Popen(  # noqa: S603
-            command, cwd=ROOT, env=self.env, stdout=handle, stderr=subprocess.STDOUT
-        )
-        handle.close()
-        return self
-
-    def wait_ready(self, token: str, timeout: float = 180.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"manyi serve exited ({self.proc.returncode}); see {self.log}")
-            try:
-                conn = http.client.HTTPConnection(HOST, self.port, timeout=5)
-                conn.request("GET", f"{API}/me", headers={"Authorization": f"Bearer {token}"})
-                status = conn.getresponse().status
-                conn.close()
-                if status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.3)
-        raise SystemExit(f"manyi serve did not answer within {timeout:.0f} s; see {self.log}")
-
-    def __exit__(self, *exc: object) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)  # its own PID; it stops gunicorn and the worker
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 # -- children (Django, one database) ----------------------------------------------------------

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import http.client
 import json
 import os
 import random
@@ -45,8 +44,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.case_engine import HOST, Server, percentile
 from bench.customer_search import ROOT, _with_database, machine, postgres_server_url, source_version
+from bench.load import Load, Server
 
 RESULTS = Path(__file__).resolve().parent / "results"
 BENCH_DB = "manyi_bench_surveys"
@@ -54,124 +53,12 @@ DATABASES = ("sqlite", "postgresql")
 API = "/api/v1"
 
 
-# -- the load generator -----------------------------------------------------------------------
+# -- the load (bench/load.py) ---------------------------------------------------------------
 
 
-class Load:
-    """``concurrency`` threads sending one kind of request until ``seconds`` or ``limit``.
-
-    ``path`` is a string or a callable returning the next path (None: nothing left to send);
-    ``body`` None or a callable(rng) returning the JSON body. Every 201's ``id`` is kept (also
-    during the warm-up, whose requests are not timed), with the path it answered.
-    """
-
-    def __init__(
-        self,
-        port: int,
-        method: str,
-        path: Any,
-        *,
-        headers: dict[str, str],
-        body: Any = None,
-        concurrency: int = 8,
-        seconds: float = 20.0,
-        limit: int = 100_000,
-        timeout: float = 60.0,
-    ):
-        self.port, self.method, self.path, self.headers = port, method, path, headers
-        self.body = body
-        self.concurrency, self.seconds, self.limit, self.timeout = (
-            concurrency,
-            seconds,
-            limit,
-            timeout,
-        )
-        self.lock = threading.Lock()
-        self.sent = 0
-        self.latencies: list[float] = []
-        self.statuses: dict[int, int] = {}
-        self.errors: list[str] = []
-        self.created: list[dict[str, Any]] = []
-
-    def _next_path(self) -> str | None:
-        return self.path() if callable(self.path) else self.path
-
-    def _take(self) -> bool:
-        with self.lock:
-            if self.sent >= self.limit:
-                return False
-            self.sent += 1
-            return True
-
-    def _worker(self, index: int, deadline: float, record: bool) -> None:
-        rng = random.Random(index * 7919 + int(deadline))
-        while time.perf_counter() < deadline and self._take():
-            path = self._next_path()
-            if path is None:
-                return
-            headers = {**self.headers, "Accept": "application/json"}
-            payload = None
-            if self.body is not None:
-                payload = json.dumps(self.body(rng), ensure_ascii=False).encode()
-                headers["Content-Type"] = "application/json"
-            started = time.perf_counter()
-            conn = http.client.HTTPConnection(HOST, self.port, timeout=self.timeout)
-            try:
-                conn.request(self.method, path, body=payload, headers=headers)
-                response = conn.getresponse()
-                status, raw = response.status, response.read()
-            except (OSError, http.client.HTTPException) as exc:
-                with self.lock:
-                    self.errors.append(repr(exc))
-                continue
-            finally:
-                conn.close()
-            elapsed = (time.perf_counter() - started) * 1000
-            with self.lock:
-                if status == 201:
-                    self.created.append({"id": json.loads(raw)["id"], "path": path})
-                if not record:
-                    continue
-                self.statuses[status] = self.statuses.get(status, 0) + 1
-                if 200 <= status < 300:
-                    self.latencies.append(elapsed)
-                elif len(self.errors) < 20:
-                    self.errors.append(f"{status}: {raw[:300]!r}")
-
-    def run(self, *, warmup: float = 1.0) -> dict[str, Any]:
-        """Warm up (not timed), then load; returns the figures."""
-        elapsed = 0.0
-        for seconds, record in ((warmup, False), (self.seconds, True)):
-            if seconds <= 0:
-                continue
-            self.sent = 0
-            deadline = time.perf_counter() + seconds
-            threads = [
-                threading.Thread(target=self._worker, args=(i, deadline, record), daemon=True)
-                for i in range(self.concurrency)
-            ]
-            started = time.perf_counter()
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(seconds + self.timeout + 5)
-            elapsed = time.perf_counter() - started
-        ok = len(self.latencies)
-        return {
-            "method": self.method,
-            "path": self.path if isinstance(self.path, str) else "(one per request)",
-            "concurrency": self.concurrency,
-            "seconds": elapsed,
-            "requests": sum(self.statuses.values()),
-            "ok": ok,
-            "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
-            "errors": self.errors[:20],
-            "per_second": ok / elapsed if elapsed else 0.0,
-            "p50": percentile(self.latencies, 50),
-            "p95": percentile(self.latencies, 95),
-            "p99": percentile(self.latencies, 99),
-            "max": max(self.latencies, default=0.0),
-        }
+def _submitted(status: int, raw: bytes, path: str) -> dict[str, Any] | None:
+    """What a 201 of a submission acknowledged: the response's id and the path it answered."""
+    return {"id": json.loads(raw)["id"], "path": path} if status == 201 else None
 
 
 def _ratios(figures: dict[str, Any], baseline: dict[str, Any]) -> None:
@@ -209,7 +96,7 @@ def measure_submissions(
     baseline = Load(port, "POST", "/bench/survey-baseline/bench-baseline-token-0000000000",
                     headers={}, body=body, **common)  # fmt: skip
     base = baseline.run(warmup=args.warmup)
-    load = Load(port, "POST", Tokens(tokens), headers={}, body=body, **common)
+    load = Load(port, "POST", Tokens(tokens), body=body, created=_submitted, **common)
     figures = load.run(warmup=args.warmup)
     _ratios(figures, base)
     return {"baseline": base, "measure": figures, "created": load.created}

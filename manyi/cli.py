@@ -74,17 +74,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "--access-logfile",
         "-" if args.access_log else "/dev/null",
     ]
-    worker = [
-        sys.executable,
-        "-m",
-        "django",
-        "db_worker",
-        "--queue-name",
-        "*",
-        "--no-reload",
-        "-v",
-        "0",
-    ]
+    worker = _worker_command(settings.TASKS["default"]["BACKEND"])
     ticker = [sys.executable, "-m", "django", "ticker"]
     processes = [subprocess.Popen(gunicorn, env=env)]  # noqa: S603 - fixed argument lists
     if not args.no_worker:
@@ -110,6 +100,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
             except subprocess.TimeoutExpired:
                 proc.kill()
     return max((proc.returncode or 0) for proc in processes) if processes else 0
+
+
+def _worker_command(backend: str) -> list[str]:
+    """The task worker for the configured backend: RQ's on Redis, else the database's."""
+    if backend.startswith("django_tasks_rq"):
+        return [sys.executable, "-m", "django", "rqworker", "--job-class", "django_tasks_rq.Job",
+                "default"]  # fmt: skip
+    return [sys.executable, "-m", "django", "db_worker", "--queue-name", "*", "--no-reload",
+            "-v", "0"]  # fmt: skip
 
 
 def _print_banner(host: str, port: int) -> None:

@@ -226,8 +226,22 @@ class _Rows:
 class CaseRowMaker:
     """Builds the rows of case ordinals in order, numbering them per year as it goes."""
 
-    def __init__(self, org: CaseOrg, count: int, *, first_id: int, now: dt.datetime, seed: int):
+    def __init__(
+        self,
+        org: CaseOrg,
+        count: int,
+        *,
+        first_id: int,
+        now: dt.datetime,
+        seed: int,
+        stride: int = 1,
+        customer_pool: int | None = None,
+    ):
         self.org = org
+        # ``stride`` > 1 leaves room between ids and numbers for copies of each case
+        # (bench.generate_scale fills it in SQL); ``customer_pool`` draws customers from the
+        # first N only, so each copy can take its own disjoint range of customers.
+        self.stride = stride
         self.count = count
         self.first_id = first_id
         self.now = now
@@ -247,7 +261,7 @@ class CaseRowMaker:
         self.customers = list(
             customers.values_list(
                 "pk", "home_outlet_id", "name", "province", "city", "district", "address_detail"
-            )
+            )[:customer_pool]
         )
         if not self.customers:
             raise ValueError("the bench company has no customers: run bench.generate first")
@@ -267,7 +281,7 @@ class CaseRowMaker:
     def _one(self, ordinal: int, out: _Rows) -> None:
         rng = random.Random(self.seed * 1_000_003 + ordinal)
         random_ = rng.random
-        case_id = self.first_id + ordinal
+        case_id = self.first_id + ordinal * self.stride
         cust_id, outlet_id, name, province, city, district, detail = self.customers[
             rng.randrange(len(self.customers))
         ]
@@ -277,7 +291,8 @@ class CaseRowMaker:
         opened = self.start + self.step * (ordinal + 0.5)
         year = opened.astimezone(self.tz).year
         self.year_counts[year] += 1
-        number = f"{self.workflow.number_prefix}-{year}-{self.year_counts[year]:06d}"
+        serial = (self.year_counts[year] - 1) * self.stride + 1
+        number = f"{self.workflow.number_prefix}-{year}-{serial:06d}"
         priority = rng.choices(PRIORITIES, cum_weights=self.priority_cum)[0][0]
         pace = rng.lognormvariate(0.0, 0.5)
         age_days = (self.now - opened).total_seconds() / 86400
@@ -382,7 +397,31 @@ def _copy(model, fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
                 copy.write_row(row)
 
 
+def _with_defaults(
+    model, fields: Sequence[str], rows: list[Sequence[Any]]
+) -> tuple[Sequence[str], list[Sequence[Any]]]:
+    """Add the model's NOT NULL columns that ``fields`` leaves out and that have a constant
+    default (a column added by a migration after the generator was written), with that
+    default: the database has no default of its own for them (Django keeps defaults in Python).
+    """
+    extra = [
+        f
+        for f in model._meta.concrete_fields
+        if f.name not in fields
+        and f.attname not in fields
+        and not f.primary_key
+        and not f.null
+        and f.has_default()
+        and not callable(f.default)
+    ]
+    if not extra:
+        return fields, rows
+    values = tuple(f.get_default() for f in extra)
+    return (*fields, *(f.name for f in extra)), [(*row, *values) for row in rows]
+
+
 def _insert(model, fields: Sequence[str], rows: list[Sequence[Any]]) -> None:
+    fields, rows = _with_defaults(model, fields, rows)
     if connection.vendor == "postgresql":
         _copy(model, fields, rows)
     else:
@@ -415,16 +454,24 @@ def remove_cases(org: CaseOrg) -> int:
 
 
 def generate_cases(
-    count: int, *, customers: int | None = None, seed: int = DEFAULT_SEED, progress: bool = False
+    count: int,
+    *,
+    customers: int | None = None,
+    seed: int = DEFAULT_SEED,
+    progress: bool = False,
+    stride: int = 1,
+    customer_pool: int | None = None,
 ) -> CaseGenerateResult:
     """Make sure the bench company has ``count`` work orders (the org and customers too).
 
     Refuses to add to a company that already has cases (numbers and ids must stay in order):
-    call :func:`remove_cases` first. Everything is one transaction.
+    call :func:`remove_cases` first. Everything is one transaction. With ``stride`` > 1 the
+    cases are a template for ``count * stride`` (ids and numbers ``stride`` apart, the crew and
+    the counters sized for all of them; see :mod:`bench.generate_scale`).
     """
     customers = customers or max(1_000, count // 5)
     customers_generate.generate(customers, progress=progress)
-    org = ensure_case_org(count)
+    org = ensure_case_org(count * stride)
     existing = Case.objects.filter(company=org.company).count()
     if existing == count:
         return CaseGenerateResult(org, 0, count, 0.0)
@@ -433,7 +480,15 @@ def generate_cases(
     started = time.perf_counter()
     now = clock.now()
     first_id = (Case.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
-    maker = CaseRowMaker(org, count, first_id=first_id, now=now, seed=seed)
+    maker = CaseRowMaker(
+        org,
+        count,
+        first_id=first_id,
+        now=now,
+        seed=seed,
+        stride=stride,
+        customer_pool=customer_pool,
+    )
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -448,7 +503,9 @@ def generate_cases(
                 rate = done / (time.perf_counter() - started)
                 print(f"  cases: {done:,} ({rate:,.0f}/s)", file=sys.stderr, flush=True)
         for year, value in maker.year_counts.items():
-            CaseCounter.objects.update_or_create(kind=KIND, year=year, defaults={"value": value})
+            CaseCounter.objects.update_or_create(
+                kind=KIND, year=year, defaults={"value": value * stride}
+            )
         _reset_sequence()
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:

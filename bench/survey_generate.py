@@ -376,11 +376,22 @@ def _token(rng: random.Random) -> str:
 
 
 def generate_responses(
-    count: int, *, seed: int = DEFAULT_SEED, progress: bool = False
+    count: int,
+    *,
+    seed: int = DEFAULT_SEED,
+    progress: bool = False,
+    stride: int = 1,
+    customer_pool: int | None = None,
+    rebuild: bool = True,
 ) -> SurveyGenerateResult:
     """Add ``count`` responses of the last :data:`SPAN_MONTHS` months to the bench company,
     with their invitations, factor and answer rows, then rebuild its rollups. One transaction
-    for the rows; the bench company must have customers (``bench.generate``)."""
+    for the rows; the bench company must have customers (``bench.generate``).
+
+    ``stride`` > 1 leaves room between the response and invitation ids for copies of each
+    (filled in SQL by :mod:`bench.generate_scale`), ``customer_pool`` invites only the first N
+    customers (each copy takes its own range), and ``rebuild=False`` leaves the rollups to the
+    caller (rebuilt once after the copies)."""
     org = ensure_survey_org()
     now = clock.now()
     campaigns = ensure_campaigns(org, now)
@@ -391,9 +402,8 @@ def generate_responses(
     step = (now - dt.timedelta(hours=1) - start) / count
     answers = Answers(org.versions, seed)
     customers: dict[int, list[tuple[int, str]]] = {o.pk: [] for o in org.outlets}
-    for pk, outlet, name in Customer.objects.filter(company=org.company).values_list(
-        "pk", "home_outlet_id", "name"
-    ):
+    pool = Customer.objects.filter(company=org.company).order_by("pk")
+    for pk, outlet, name in pool.values_list("pk", "home_outlet_id", "name")[:customer_pool]:
         customers[outlet].append((pk, name))
     regions = {o.pk: o.parent_id for o in org.outlets}
     outlet_ids = [o.pk for o in org.outlets]
@@ -455,7 +465,7 @@ def generate_responses(
                             sent = submitted
                         answered = k == 0
                         pk = next_invitation
-                        next_invitation += 1
+                        next_invitation += stride
                         if answered:
                             invitation_id = pk
                         invitations.append((
@@ -467,7 +477,7 @@ def generate_responses(
                             sent + dt.timedelta(days=14), None, {},
                         ))  # fmt: skip
                 response_id = next_response
-                next_response += 1
+                next_response += stride
                 body = dict(scored.answers)
                 if comment:
                     body[answers.comment_item[code].code] = comment
@@ -505,18 +515,21 @@ def generate_responses(
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     seconds = time.perf_counter() - started
     analyze = _analyze()
-    t = time.perf_counter()
-    counts = rollups.rebuild(org.company.pk)
-    rebuild = time.perf_counter() - t
-    analyze += _analyze(("surveys_surveyrollup", "surveys_surveyfactorrollup",
-                         "surveys_surveyitemrollup"))  # fmt: skip
+    counts: dict[str, int] = {}
+    rebuild_seconds = 0.0
+    if rebuild:
+        t = time.perf_counter()
+        counts = rollups.rebuild(org.company.pk)
+        rebuild_seconds = time.perf_counter() - t
+        analyze += _analyze(("surveys_surveyrollup", "surveys_surveyfactorrollup",
+                             "surveys_surveyitemrollup"))  # fmt: skip
     return SurveyGenerateResult(
         responses=count,
         invitations=totals["invitations"],
         answer_rows=totals["answers"],
         factor_rows=totals["factors"],
         seconds=seconds,
-        rebuild_seconds=rebuild,
+        rebuild_seconds=rebuild_seconds,
         analyze_seconds=analyze,
         rollup_rows=counts,
         instruments=by_code,

@@ -27,6 +27,8 @@ SCHEDULE = [
     Periodic("manyi.surveys.tasks:send_invitations", 60),
     # team: work licences ending within 30 days, told once per certificate (hourly is plenty)
     Periodic("manyi.team.tasks:notify_expiring_licences", 3600),
+    # insights: last week's reports per unit, built and sent once (hourly; a no-op when done)
+    Periodic("manyi.insights.weekly:send_weekly_reports", 3600),
     # reliability: idempotency keys older than a day (kept 24 h; hourly is plenty)
     Periodic("manyi.reliability.tasks:sweep_idempotency_keys", 3600),
 ]

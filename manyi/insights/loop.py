@@ -211,7 +211,13 @@ def return_visit_signals(scope: Scope, p: Period) -> list[Signal]:
         "case__unit",
         p,
     )
-    complaints = Complaint.objects.filter(source_case_id=OuterRef("case_id")).order_by("pk")
+    # The complaint offered from the return visit (a survey follow-up opened as a complaint
+    # also names the work order as its source: it belongs to the survey signal).
+    complaints = (
+        Complaint.objects.filter(source_case_id=OuterRef("case_id"))
+        .exclude(source_ref__startswith="survey-response:")
+        .order_by("pk")
+    )
     qs = qs.annotate(
         complaint_id=Subquery(complaints.values("pk")[:1]),
         contacted=Subquery(complaints.values("first_contact_at")[:1]),
@@ -404,6 +410,11 @@ class Closure:
         self.open += not s.finished
         if s.days is not None:
             self._days.append(s.days)
+
+    @property
+    def late(self) -> int:
+        """Signals without an owner in time."""
+        return self.signals - self.owner_in_time
 
     @property
     def share(self) -> Decimal | None:

@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from manyi import clock
@@ -289,7 +288,22 @@ def assign(*, actor, case: Case | int, assignee: Staff, version: int | None) -> 
         company_id=case.company_id,
         changes={"assignee": [previous, staff.name]},
     )
+    _notify_assignee(case, staff, actor)
     return case
+
+
+def _notify_assignee(case: Case, staff: Staff, actor) -> None:
+    """Tell the new responsible person (not when they took it themselves)."""
+    from manyi.notify.actions import notify
+
+    if staff.user_id != getattr(actor, "pk", None):
+        notify(
+            kind="case_assigned",
+            users=[staff.user],
+            unit=case.unit,
+            context={"number": case.number, "title": case.title},
+            url=f"/cases/{case.pk}/",
+        )
 
 
 @transaction.atomic
@@ -316,6 +330,7 @@ def bulk_reassign(*, actor, cases: list[int], assignee: Staff, reason: str) -> i
         case.version += 1
         case.save(update_fields=["assignee", "version"])
         record_event(case, EventKind.ASSIGN, actor, text=reason, assignee=staff.name)
+        _notify_assignee(case, staff, actor)
         audit(
             actor=actor,
             action=AuditAction.UPDATE,
@@ -428,8 +443,9 @@ def sweep_breaches(now=None) -> int:
 
 
 def _notify_breach(case: Case) -> None:
-    """Tell the responsible person and their managers (in the site's language: stored text)."""
-    from manyi.notify.actions import send
+    """Tell the responsible person and their managers (each in their language); a breach of
+    an urgent case (a major complaint) skips the quiet hours."""
+    from manyi.notify.actions import notify
 
     managers = [
         s.user
@@ -441,12 +457,14 @@ def _notify_breach(case: Case) -> None:
     # The outlet's own managers when there are some; otherwise those above them.
     local = [u for u in managers if u.staff.role == Role.OUTLET_MANAGER]
     recipients = [case.assignee.user if case.assignee_id else None, *(local or managers)]
-    with translation.override(settings.LANGUAGE_CODE):
-        title = str(
-            _("%(number)s missed its deadline at stage %(stage)s")
-            % {"number": case.number, "stage": case.get_stage_display()}
-        )
-    send(users=recipients, kind="case_breach", title=title, url=f"/cases/{case.pk}/")
+    notify(
+        kind="case_breach",
+        users=recipients,
+        unit=case.unit,
+        context={"number": case.number, "stage": case.stage_def.label},
+        url=f"/cases/{case.pk}/",
+        urgent=case.priority == Priority.URGENT,
+    )
 
 
 # Photos from a phone camera and signature images; anything else is refused.

@@ -142,7 +142,7 @@ def inform_watchers(case) -> int:
     """Tell the supervisors kept informed of a major complaint where it now stands."""
     from manyi.cases.workflow import Priority
     from manyi.complaints.models import Complaint
-    from manyi.notify.actions import send
+    from manyi.notify.actions import notify
 
     if case.priority != Priority.URGENT:
         return 0  # only a major complaint (urgent) has supervisors to keep informed
@@ -150,12 +150,13 @@ def inform_watchers(case) -> int:
     if complaint is None or complaint.escalated_at is None:
         return 0
     users = [staff.user for staff in complaint.watchers.select_related("user")]
-    with translation.override(settings.LANGUAGE_CODE):
-        title = str(
-            _("Major complaint %(number)s: now at %(stage)s")
-            % {"number": case.number, "stage": case.get_stage_display()}
-        )
-    return send(users=users, kind="complaint_major", title=title, url=f"/cases/{case.pk}/")
+    return notify(
+        kind="complaint_major",
+        users=users,
+        context={"number": case.number, "stage": case.stage_def.label},
+        url=f"/cases/{case.pk}/",
+        urgent=True,
+    )
 
 
 def not_the_person_complained_about(case, staff):

@@ -111,13 +111,15 @@ def _problem_url(problem: Problem) -> str:
 
 
 def _notify(users: list[Any], kind: str, title: Any, url: str, actor: Any = None) -> None:
-    from manyi.notify.actions import send
+    """Tell ``users`` (not the actor) through notify; ``title`` is lazy, so each reads it in
+    their own language."""
+    from manyi.notify.actions import notify
 
     actor_pk = getattr(actor, "pk", None)
-    send(
-        users=[u for u in users if u is not None and u.pk != actor_pk],
+    notify(
         kind=kind,
-        title=_site_language(title),
+        users=[u for u in users if u is not None and u.pk != actor_pk],
+        title=title,
         url=url,
     )
 

@@ -31,7 +31,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -245,13 +245,13 @@ def send(*, users: Iterable, kind: str, title: Any, body: Any = "", url: str = "
     return notify(kind=kind, users=users, title=title, body=body, url=url)
 
 
-def send_sms(*, to: str, body: str, ref: str = "", company: Unit | None = None) -> Message:
+def send_sms(*, to: str, body: str, ref: str = "", company_id: int | None = None) -> Message:
     """Queue a text message to a customer's phone (inside the caller's transaction).
 
-    Sent after commit, never held: it answers something the customer just did. ``company``
+    Sent after commit, never held: it answers something the customer just did. ``company_id``
     puts it in that company's delivery log."""
     message = Message.objects.create(
-        company=company,
+        company_id=company_id,
         channel=Channel.SMS,
         to=to.strip()[:100],
         body=body,
@@ -264,11 +264,11 @@ def send_sms(*, to: str, body: str, ref: str = "", company: Unit | None = None) 
 
 
 def send_email(
-    *, to: str, subject: str, body: str, ref: str = "", company: Unit | None = None
+    *, to: str, subject: str, body: str, ref: str = "", company_id: int | None = None
 ) -> Message:
     """Queue an e-mail to a customer's address (inside the caller's transaction)."""
     message = Message.objects.create(
-        company=company,
+        company_id=company_id,
         channel=Channel.EMAIL,
         to=to.strip()[:254],
         subject=str(subject)[:200],
@@ -376,36 +376,33 @@ def sweep_messages(now: dt.datetime | None = None, limit: int = SWEEP_LIMIT) -> 
 
     Releases messages held through the quiet hours, retries whose task was lost, and messages
     whose worker died while sending (put back in the queue: the provider may have taken it, so
-    at worst such a message arrives twice — never not at all).
+    at worst such a message arrives twice — never not at all). Each one enqueued gets a fresh
+    grace period, so a stopped worker does not find the same message queued once a minute.
     """
     now = now or clock.now()
-    stuck = list(
-        Message.objects.filter(
-            status=MessageStatus.SENDING, claimed_at__lt=now - SENDING_TIMEOUT
-        ).values_list("pk", flat=True)[:limit]
-    )
-    Message.objects.filter(pk__in=stuck, status=MessageStatus.SENDING).update(
-        status=MessageStatus.QUEUED, next_attempt_at=now, last_error="worker lost"
-    )
-    # Held ones are released on time; queued ones get a grace period for their own task.
-    due = stuck + list(
-        Message.objects.filter(status=MessageStatus.HELD, next_attempt_at__lte=now).values_list(
-            "pk", flat=True
-        )[:limit]
-    )
-    due += list(
-        Message.objects.filter(
-            status=MessageStatus.QUEUED, next_attempt_at__lte=now - SWEEP_GRACE
-        ).values_list("pk", flat=True)[:limit]
-    )
-    # Messages logged before next_attempt_at existed.
-    due += list(
-        Message.objects.filter(
-            status=MessageStatus.QUEUED,
-            next_attempt_at__isnull=True,
-            created_at__lte=now - SWEEP_GRACE,
-        ).values_list("pk", flat=True)[:limit]
-    )
+    due: list[int] = []
+    for status, before in (
+        (MessageStatus.SENDING, None),
+        (MessageStatus.HELD, now),
+        (MessageStatus.QUEUED, now - SWEEP_GRACE),
+    ):
+        qs = Message.objects.filter(status=status)
+        if status == MessageStatus.SENDING:
+            qs = qs.filter(claimed_at__lt=now - SENDING_TIMEOUT)
+        elif status == MessageStatus.QUEUED:
+            # (messages logged before next_attempt_at existed have none)
+            qs = qs.filter(
+                Q(next_attempt_at__lte=before)
+                | Q(next_attempt_at__isnull=True, created_at__lte=before)
+            )
+        else:
+            qs = qs.filter(next_attempt_at__lte=before)
+        pks = list(qs.order_by("pk").values_list("pk", flat=True)[:limit])
+        # conditional: a worker that changed one meanwhile keeps it
+        Message.objects.filter(pk__in=pks, status=status).update(
+            status=MessageStatus.QUEUED, next_attempt_at=now
+        )
+        due += pks
     for pk in due:
         _enqueue(pk)
     return len(due)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 
 from manyi.notify import actions, queries
 from manyi.notify.models import Message, Notification
@@ -95,7 +95,11 @@ def _preferences_out(user) -> PreferencesOut:
 
 
 @router.get("/notifications", response=InboxOut)
-def list_notifications(request: HttpRequest, after: int | None = None, unread: bool = False):
+def list_notifications(
+    request: HttpRequest,
+    after: int | None = Query(None, ge=1, lt=2**63, description="the previous page's cursor"),
+    unread: bool = False,
+):
     """The caller's notifications, newest first (``after``: the previous page's cursor)."""
     page = queries.inbox(request.user, after=after, unread=unread)
     return InboxOut(
@@ -112,7 +116,7 @@ def read_all(request: HttpRequest):
 
 
 @router.post("/notifications/{notification_id}/read", response=NotificationOut)
-def read_one(request: HttpRequest, notification_id: int):
+def read_one(request: HttpRequest, notification_id: int = Path(..., ge=1, lt=2**63)):
     """Mark one of the caller's notifications read (someone else's: 404)."""
     return _notification_out(actions.mark_read(actor=request.user, notification_id=notification_id))
 
@@ -136,7 +140,11 @@ def put_preferences(request: HttpRequest, payload: PreferencesIn):
 
 
 @router.get("/notification-messages", response=MessagesOut)
-def list_messages(request: HttpRequest, status: str = "", after: int | None = None):
+def list_messages(
+    request: HttpRequest,
+    status: str = Query("", max_length=10, description="queued, held, sending, sent or failed"),
+    after: int | None = Query(None, ge=1, lt=2**63, description="the previous page's cursor"),
+):
     """The company's delivery log (SMS, e-mail, WeCom), newest first; for staff managers."""
     scope_for(request.user).require(Perm.MANAGE_STAFF)
     page = queries.delivery_log(request.user, status=status, after=after)
@@ -146,7 +154,7 @@ def list_messages(request: HttpRequest, status: str = "", after: int | None = No
 
 
 @router.post("/notification-messages/{message_id}/retry", response=MessageOut)
-def retry(request: HttpRequest, message_id: int):
+def retry(request: HttpRequest, message_id: int = Path(..., ge=1, lt=2**63)):
     """Send a failed message again (a fresh round of attempts)."""
     message: Message = actions.retry_message(actor=request.user, message_id=message_id)
     return MessageOut.from_orm(message)

@@ -229,7 +229,7 @@ def send_signoff_code(*, actor, case: Case | int) -> str:
             )
             % {"number": case.number, "code": code}
         )
-    send_sms(to=phone, body=body, ref=case.number)
+    send_sms(to=phone, body=body, ref=case.number, company_id=case.company_id)
     masked = mask_phone(phone)
     cases.record_event(
         case,

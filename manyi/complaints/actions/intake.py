@@ -200,20 +200,24 @@ def _acknowledge(case: Case, complaint: Complaint, now: dt.datetime) -> None:
         )
         % {"company": case.company.name, "number": case.number}
     )
-    send_sms(to=complaint.contact_phone, body=body, ref=case.number)
+    send_sms(to=complaint.contact_phone, body=body, ref=case.number, company_id=case.company_id)
     complaint.acknowledged_at = now
     complaint.save(update_fields=["acknowledged_at"])
 
 
 def _tell_assignee(case: Case) -> None:
-    from manyi.notify.actions import send
+    from manyi.notify.actions import notify
 
     if case.assignee_id is None:
         return
-    title = _in_site_language(
-        _("New complaint %(number)s: call the customer now") % {"number": case.number}
+    notify(
+        kind="complaint_new",
+        users=[case.assignee.user],
+        unit=case.unit,
+        context={"number": case.number},
+        url=f"/cases/{case.pk}/",
+        urgent=case.priority == Priority.URGENT,
     )
-    send(users=[case.assignee.user], kind="complaint_new", title=title, url=f"/cases/{case.pk}/")
 
 
 # -- escalation ---------------------------------------------------------------------------------
@@ -224,7 +228,7 @@ def _escalate(
 ) -> bool:
     """Mark the complaint major for ``reasons``; the first time, tell the regional supervisors,
     keep them informed, and tighten the first-contact deadline. Returns whether anything new."""
-    from manyi.notify.actions import send
+    from manyi.notify.actions import notify
 
     new = [r for r in reasons if r not in complaint.major_reasons]
     if not new:
@@ -248,15 +252,14 @@ def _escalate(
             case.due_at = min(case.due_at, tighter)
         case.version += 1
         case.save(update_fields=["priority", "due_at", "version"])
-        title = _in_site_language(
-            _("Major complaint %(number)s at %(outlet)s: %(reasons)s")
-            % {"number": case.number, "outlet": case.unit.name, "reasons": labels}
-        )
-        send(
-            users=[s.user for s in supervisors],
+        notify(
             kind="complaint_major",
-            title=title,
+            users=[s.user for s in supervisors],
+            unit=case.unit,
+            title=_("Major complaint %(number)s at %(outlet)s: %(reasons)s"),
+            context={"number": case.number, "outlet": case.unit.name, "reasons": labels},
             url=f"/cases/{case.pk}/",
+            urgent=True,
         )
         names = "、".join(s.name for s in supervisors)
         text = _("Escalated as a major complaint (%(reasons)s); kept informed: %(names)s") % {

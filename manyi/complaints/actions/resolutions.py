@@ -66,7 +66,7 @@ def propose_resolution(
     """Record a remedy agreed with the customer. Compensation, refund or replacement cannot be
     recorded before the site investigation (002 第五章); above the unit's limit it waits for a
     manager's approval (004: act within your authority, promise nothing beyond it)."""
-    from manyi.notify.actions import send
+    from manyi.notify.actions import notify
 
     scope, case, complaint = _locked(actor, case)
     _require_role(scope, case, FIELD, assignee_only=True)
@@ -108,14 +108,11 @@ def propose_resolution(
             "Proposed: %(kind)s, %(amount)s yuan — above the limit of %(limit)s yuan, "
             "waiting for a manager's approval"
         ) % {"kind": label, "amount": amount, "limit": limit}
-        title = _in_site_language(
-            _("%(number)s: %(kind)s of %(amount)s yuan waits for your approval")
-            % {"number": case.number, "kind": label, "amount": amount}
-        )
-        send(
-            users=_approvers(case),
+        notify(
             kind="complaint_approval",
-            title=title,
+            users=_approvers(case),
+            unit=case.unit,
+            context={"number": case.number, "kind": ResolutionKind(kind).label, "amount": amount},
             url=f"/cases/{case.pk}/",
         )
     else:
@@ -143,7 +140,7 @@ def _locked_resolution(actor, resolution: Resolution | int):
 @transaction.atomic
 def approve_resolution(*, actor, resolution: Resolution | int, version: int | None) -> Resolution:
     """A manager of the outlet (or above) approves a remedy above the limit; not the proposer."""
-    from manyi.notify.actions import send
+    from manyi.notify.actions import notify
 
     scope, case, complaint, resolution = _locked_resolution(actor, resolution)
     _require_role(scope, case, MANAGERS, assignee_only=False)
@@ -166,12 +163,11 @@ def approve_resolution(*, actor, resolution: Resolution | int, version: int | No
         status=resolution.status,
     )
     if case.assignee_id:
-        send(
-            users=[case.assignee.user],
+        notify(
             kind="complaint_approved",
-            title=_in_site_language(
-                _("%(number)s: the resolution was approved") % {"number": case.number}
-            ),
+            users=[case.assignee.user],
+            unit=case.unit,
+            context={"number": case.number},
             url=f"/cases/{case.pk}/",
         )
     _touch(case)

@@ -216,7 +216,7 @@ def test_final_failure_after_max_attempts_and_manual_retry(people, monkeypatch, 
     monkeypatch.setattr(sms, "deliver", refuse)
     with time_machine.travel(DAY, tick=False):
         message = run_on_commit(
-            actions.send_sms, to="13800001111", body="x", company=people.company
+            actions.send_sms, to="13800001111", body="x", company_id=people.company.pk
         )
     moment = DAY
     for _attempt in range(actions.MAX_ATTEMPTS - 1):

@@ -31,16 +31,17 @@ def test_breach_notifies_assignee_and_outlet_manager_once(world, late_case):
     with time_machine.travel(dt.datetime(2026, 3, 3, 9, 0, tzinfo=SH), tick=False):
         assert cases.sweep_breaches() == 1
         assert cases.sweep_breaches() == 0
-    recipients = set(Notification.objects.values_list("user__username", flat=True))
+    breached = Notification.objects.filter(kind="case_breach")
+    recipients = set(breached.values_list("user__username", flat=True))
     assert recipients == {"tech", "manager"}  # east1's own manager, not the department head
-    note = Notification.objects.get(user=world.tech)
+    note = Notification.objects.get(user=world.tech, kind="case_breach")
     assert late_case.number in note.title and note.url == f"/cases/{late_case.pk}/"
 
 
 def test_reading(client, world, late_case):
     with time_machine.travel(dt.datetime(2026, 3, 3, 9, 0, tzinfo=SH), tick=False):
         cases.sweep_breaches()
-    note = Notification.objects.get(user=world.tech)
+    note = Notification.objects.get(user=world.tech, kind="case_breach")
     assert client.login(username="tech", password=PASSWORD)
     assert 'data-testid="unread"' in client.get("/notifications/").content.decode()
     response = client.post(f"/notifications/{note.pk}/open/")

@@ -22,7 +22,7 @@ from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
 from manyi import clock
-from manyi.errors import Conflict, InvalidInput, NotFound, OutOfScope, interpolate
+from manyi.errors import Conflict, InvalidInput, NotFound, OutOfScope
 from manyi.instruments.models import InstrumentKind, InstrumentVersion
 from manyi.org.actions import audit, diff
 from manyi.org.models import AuditAction, Staff, Unit
@@ -454,7 +454,7 @@ def notify_expiring_licences(on: dt.date | None = None) -> int:
     """Tell each holder whose licence ends within 30 days, and their managers, once per
     certificate; returns how many certificates were notified. Safe to run twice: a
     certificate is claimed by a conditional update before anyone is told."""
-    from manyi.notify.actions import send
+    from manyi.notify.actions import notify
     from manyi.org.models import Role
 
     day = on or today()
@@ -493,21 +493,16 @@ def notify_expiring_licences(on: dt.date | None = None) -> int:
                 for m in managers
                 if m.company_id == certificate.company_id and m.unit.contains(holder.unit)
             ]
-            send(
-                users=users,
+            notify(
                 kind="licence_expiring",
-                title=str(
-                    interpolate(
-                        _("Work licence of %(name)s ends on %(day)s"),
-                        {"name": holder.name, "day": certificate.valid_until.isoformat()},
-                    )
-                ),
-                body=str(
-                    interpolate(
-                        _("Certificate %(number)s (%(course)s). Book a retake in time."),
-                        {"number": certificate.number, "course": certificate.course.name},
-                    )
-                ),
+                users=users,
+                unit=holder.unit,
+                context={
+                    "name": holder.name,
+                    "day": certificate.valid_until.isoformat(),
+                    "number": certificate.number,
+                    "course": certificate.course.name,
+                },
                 url=f"/team/certificates/{certificate.pk}/",
             )
             sent += 1

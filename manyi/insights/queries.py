@@ -29,6 +29,8 @@ reader's home unit. The previous period is the one of the same length just befor
 - *open actions* — improvement actions open or in progress now in the unit's subtree (or owned
   by the person), with how many are overdue: current state, no trend.
 
+A person's cockpit (and an outlet's table of people) shows :data:`PERSON_CODES` only.
+
 **Cost.** Whatever the number of units: the unit's months (one query on the month rollups,
 plus two on the day rollups for a custom range), the children's period sums (one), the survey
 rollups (two), five-star history (one), open actions (one or two), the children's names (one).
@@ -80,6 +82,10 @@ INDICATORS: tuple[IndicatorDef, ...] = (
     IndicatorDef("open_actions", _("Open actions"), "count", False),
 )
 CODES = tuple(d.code for d in INDICATORS)
+# What a person's figures can say: survey scores of their work (technician), their stage
+# completions on time, their open actions. Purchases, audits, return-visit cohorts and the
+# five-star level belong to units.
+PERSON_CODES = ("csi", "nps", "csat", "sla", "open_actions")
 
 
 # -- the period ---------------------------------------------------------------------------------
@@ -567,6 +573,16 @@ def cockpit(
         for child in children:
             if child.level == "unit":
                 child.values["open_actions"] = float(by_child.get(child.pk, 0))
+        if child_level == "person" and children:
+            owned = dict(
+                pending.filter(owner_id__in=[c.pk for c in children])
+                .values("owner_id")
+                .annotate(n=Count("pk"))
+                .values_list("owner_id", "n")
+                .order_by()
+            )
+            for child in children:
+                child.values["open_actions"] = float(owned.get(child.pk, 0))
     figures_before["open_actions"] = None
     trends["open_actions"] = []
 
@@ -582,6 +598,7 @@ def cockpit(
             detail=details.get(d.code, ""),
         )
         for d in INDICATORS
+        if staff is None or d.code in PERSON_CODES
     ]
     return Cockpit(
         unit=the_unit,
@@ -736,8 +753,22 @@ def _labels(kind: str, stage: str = "") -> tuple[str, str]:
         return name, stage
 
 
+def _stage_order(kind: str, stage: str) -> tuple[str, int, str]:
+    """Workflows by code, their stages in the workflow's order."""
+    from manyi.cases.workflow import get_workflow
+
+    try:
+        codes = [s.code for s in get_workflow(kind).stages]
+    except (KeyError, LookupError):
+        codes = []
+    return (kind, codes.index(stage) if stage in codes else len(codes), stage)
+
+
 def _stage_rows(current: Sums, before: Sums) -> list[StageRow]:
-    keys = sorted({(k, s) for (m, k, s) in [*current, *before] if m == Metric.STAGE})
+    keys = sorted(
+        {(k, s) for (m, k, s) in [*current, *before] if m == Metric.STAGE},
+        key=lambda key: _stage_order(*key),
+    )
     rows = []
     for kind, stage in keys:
         n, v = current.get((Metric.STAGE, kind, stage), [0, 0.0])

@@ -121,7 +121,11 @@ def _context(
         }
         for i in result.indicators
     ]
-    columns = [i for i in result.indicators]
+    columns = [
+        i
+        for i in result.indicators
+        if result.child_level != "person" or i.code in queries.PERSON_CODES
+    ]
     rows = [
         {
             "row": c,

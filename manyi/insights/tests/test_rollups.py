@@ -276,3 +276,30 @@ def test_rebuild_command(world, capsys):
 
     call_command("rebuild_insights_rollups", company=world.company.pk)
     assert "rows" in capsys.readouterr().out
+
+
+def test_a_move_records_on_time_and_reaches_the_stage_rollup(
+    world, make_customer, django_capture_on_commit_callbacks
+):
+    """The engine records whether the stage ended within its deadline; the rollup counts it for
+    the outlet and for the person who made the move."""
+    from manyi.cases import actions as cases
+    from manyi.cases.models import CaseEvent, EventKind
+    from manyi.org.models import Staff
+    from manyi.workorders.actions import take_order
+
+    rep = Staff.objects.get(user=world.rep)
+    with django_capture_on_commit_callbacks(execute=True):
+        case = take_order(actor=world.rep, customer=make_customer(), site_address="上海徐汇路1号")
+    with django_capture_on_commit_callbacks(execute=True):
+        case = cases.assign(actor=world.rep, case=case, assignee=rep, version=case.version)
+        cases.move(actor=world.rep, case=case, move="dispatch", version=case.version)
+    event = CaseEvent.objects.get(case=case, kind=EventKind.MOVE)
+    assert event.data["on_time"] is True
+    rows = {
+        r.person_key: (r.n, r.value)
+        for r in DayRollup.objects.filter(
+            unit=world.east1, metric=Metric.STAGE, kind="workorder", stage="intake"
+        )
+    }
+    assert rows == {0: (1, 1.0), rep.pk: (1, 1.0)}

@@ -76,7 +76,8 @@ class Stats:
         self.latencies: list[float] = []
         self.statuses: dict[int, int] = {}
         self.errors: list[str] = []
-        self.failures = 0  # no answer: refused, reset, timed out
+        self.failures = 0  # sent, no answer: reset, timed out (may or may not have been done)
+        self.refused = 0  # the connection was refused: nothing was sent
 
     def answered(self, status: int, raw: bytes, elapsed_ms: float) -> None:
         self.statuses[status] = self.statuses.get(status, 0) + 1
@@ -86,6 +87,9 @@ class Stats:
             self.errors.append(f"{status}: {raw[:300]!r}")
 
     def failed(self, exc: BaseException) -> None:
+        if isinstance(exc, ConnectionRefusedError):
+            self.refused += 1
+            return
         self.failures += 1
         if len(self.errors) < 20:
             self.errors.append(repr(exc))
@@ -97,6 +101,7 @@ class Stats:
             "requests": sum(self.statuses.values()),
             "ok": ok,
             "no_answer": self.failures,
+            "refused": self.refused,
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
             "errors": self.errors[:20],
             "per_second": ok / seconds if seconds else 0.0,
@@ -235,8 +240,8 @@ class Operation:
         """Called with every answer (any status)."""
 
     def failed(self, request: Request, exc: BaseException) -> None:
-        """Called when no answer came (refused, reset, timed out): the write may or may not
-        have happened."""
+        """Called when no answer came: refused (``ConnectionRefusedError``: nothing was sent),
+        or reset or timed out (the write may or may not have happened)."""
 
 
 class Mix:
@@ -334,6 +339,7 @@ class Mix:
         for stats in self.stats.values():
             total.latencies += stats.latencies
             total.failures += stats.failures
+            total.refused += stats.refused
             for status, n in stats.statuses.items():
                 total.statuses[status] = total.statuses.get(status, 0) + n
         return {

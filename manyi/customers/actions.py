@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -275,7 +276,17 @@ def delete_customer(*, actor, customer: Customer) -> None:
         company_id=customer.company_id,
         changes={"phone": [customer.masked_phone, None]},
     )
-    customer.delete()
+    try:
+        with transaction.atomic():
+            customer.delete()
+    except ProtectedError as exc:
+        # Cases and survey answers keep the customer: their data is erased, not the row.
+        raise InvalidInput(
+            _(
+                "This customer has cases or survey answers and cannot be deleted; "
+                "erase their personal data instead."
+            )
+        ) from exc
 
 
 def clean_purchase_fields(values: dict[str, Any]) -> dict[str, Any]:

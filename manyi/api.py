@@ -112,6 +112,7 @@ def _register_routers() -> None:
     from manyi.instruments.api import router as instruments_router
     from manyi.notify.api import router as notify_router
     from manyi.org.api import router as org_router
+    from manyi.privacy.api import router as privacy_router
     from manyi.quality.api import router as quality_router
     from manyi.surveys.api import router as surveys_router
     from manyi.surveys.api_results import router as survey_results_router
@@ -131,6 +132,7 @@ def _register_routers() -> None:
     api.add_router("/v1/", quality_router)
     api.add_router("/v1/", team_router)
     api.add_router("/v1/", improvement_router)
+    api.add_router("/v1/", privacy_router)
     api.add_router("/v1/", notify_router)
     api.add_router("/v1/insights/", insights_cockpit_router)
     api.add_router("/v1/insights/", insights_analysis_router)

@@ -29,6 +29,8 @@ SCHEDULE = [
     Periodic("manyi.team.tasks:notify_expiring_licences", 3600),
     # insights: last week's reports per unit, built and sent once (hourly; a no-op when done)
     Periodic("manyi.insights.weekly:send_weekly_reports", 3600),
+    # personal data: anonymise customers past MANYI_RETENTION_YEARS (daily; off when 0)
+    Periodic("manyi.privacy.tasks:apply_retention", 86400),
     # reliability: idempotency keys older than a day (kept 24 h; hourly is plenty)
     Periodic("manyi.reliability.tasks:sweep_idempotency_keys", 3600),
 ]

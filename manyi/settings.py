@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "manyi.team",
     "manyi.improvement",
     "manyi.insights",
+    "manyi.privacy",
     "manyi.reliability",
 ]
 
@@ -225,6 +226,9 @@ MANYI_PUBLIC_URL = env_str(
 ).rstrip("/")
 if not MANYI_PUBLIC_URL.startswith(("http://", "https://")):
     raise ImproperlyConfigured("MANYI_PUBLIC_URL must start with http:// or https://")
+# Personal data (PIPL): customers with every record closed and nothing newer than this many
+# years are anonymised by a daily task (manyi.privacy); 0 keeps everything.
+MANYI_RETENTION_YEARS = env_int("MANYI_RETENTION_YEARS", 0, minimum=0)
 MANYI_IMPORT_MAX_BYTES = env_int("MANYI_IMPORT_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
 
 SESSION_COOKIE_HTTPONLY = True

@@ -34,4 +34,5 @@ urlpatterns = [
     path("team/", include("manyi.team.urls")),
     path("improvement/", include("manyi.improvement.urls")),
     path("insights/", include("manyi.insights.urls")),
+    path("privacy/", include("manyi.privacy.urls")),
 ]

@@ -114,6 +114,9 @@ class Customer(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    # Set when the customer's personal data was erased (PIPL): the row stays, anonymised, so
+    # cases, purchases and survey scores still count in every total (manyi.privacy).
+    erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("customer")

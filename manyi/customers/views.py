@@ -107,6 +107,9 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "show_phone": scope.can(Perm.VIEW_PHONE),
         "can_edit": can_edit,
         "can_erase": scope.can(Perm.ERASE_CUSTOMERS) and scope.covers(customer.home_outlet),
+        # The personal-data page (manyi.privacy): a customer's export and erasure (PIPL).
+        "can_personal_data": (scope.can(Perm.EXPORT_CUSTOMERS) or scope.can(Perm.ERASE_CUSTOMERS))
+        and scope.covers(customer.home_outlet),
         "timeline": queries.customer_timeline(customer),
         "history": history_of(scope, customer),
         "purchase_form": PurchaseForm(initial={"purchased_on": timezone.localdate()})

@@ -1,4 +1,5 @@
-"""The ``manyi`` command: serve, demo, createadmin, token, import and export customers.
+"""The ``manyi`` command: serve, demo, createadmin, token, import and export customers, backup
+and restore.
 
 Each sub-command is a thin wrapper around the same actions the pages and the API call.
 """
@@ -129,7 +130,7 @@ def _print_banner(host: str, port: int) -> None:
 # -- demo ---------------------------------------------------------------------------------------
 
 
-def _build_demo(customers: int) -> None:
+def _build_demo(customers: int, year: bool = False) -> None:
     from manyi.demo import build_demo
 
     bars: dict[str, object] = {}
@@ -141,7 +142,12 @@ def _build_demo(customers: int) -> None:
         bar.n = done
         bar.refresh()
 
-    build_demo(customers=customers, progress=progress)
+    company = build_demo(customers=customers, progress=progress)
+    if year:
+        # insights: a year of service played week by week through the actions
+        from manyi.insights.demo_year import simulate_year
+
+        simulate_year(company, progress=progress)
     for bar in bars.values():
         bar.close()
 
@@ -152,7 +158,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
-    _build_demo(customers=args.customers)
+    _build_demo(customers=args.customers, year=args.year)
     from manyi.demo import DEMO_PASSWORD, demo_logins
 
     print(f"demo company built; logins (password {DEMO_PASSWORD}):")
@@ -270,6 +276,50 @@ def cmd_export_customers(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- backup / restore ---------------------------------------------------------------------------
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Write the database and the uploaded files to one archive (while the server runs)."""
+    _setup()
+    from manyi.errors import DomainError, both_languages
+    from manyi.reliability.backup import backup
+
+    try:
+        result = backup(Path(args.file), media=not args.no_media)
+    except DomainError as exc:
+        text = both_languages(exc.message)
+        sys.exit(f"manyi: {text['zh']} / {text['en']}")
+    rows = f"{result.rows} rows in {result.tables} tables, " if result.tables else ""
+    print(f"backup of {result.engine} written to {result.path}: {rows}{result.files} files")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Replace the database and the uploaded files with a backup's."""
+    _setup()
+    from django.core.management import call_command
+
+    from manyi.errors import DomainError, both_languages
+    from manyi.reliability.backup import restore
+
+    path = Path(args.file)
+    if not path.is_file():
+        sys.exit(f"manyi: no such file {path} (文件不存在)")
+    try:
+        result = restore(path, force=args.force)
+    except DomainError as exc:
+        text = both_languages(exc.message)
+        sys.exit(f"manyi: {text['zh']} / {text['en']}")
+    # A backup of an older release: bring its schema up to this one.
+    call_command("migrate", interactive=False, verbosity=0)
+    print(
+        f"restored {result.engine} from {path}: {result.rows} rows in {result.tables} tables, "
+        f"{result.files} files"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="manyi", description="manyi (满意): customer-service quality management"
@@ -289,6 +339,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="build or rebuild the demo company")
     demo.add_argument("--customers", type=int, default=5000, help="how many (default 5000)")
+    demo.add_argument(
+        "--year",
+        action="store_true",
+        help="also play a year of work orders, surveys, complaints and actions (minutes)",
+    )
     demo.set_defaults(func=cmd_demo)
 
     admin = sub.add_parser("createadmin", help="create an installation superuser")
@@ -316,6 +371,18 @@ def build_parser() -> argparse.ArgumentParser:
     exp_c.add_argument("file")
     exp_c.add_argument("--user", default="admin", help="export as this user (default admin)")
     exp_c.set_defaults(func=cmd_export_customers)
+
+    bak = sub.add_parser("backup", help="back up the database and the uploaded files")
+    bak.add_argument("file", help="the archive to write (.tar.gz; must not exist)")
+    bak.add_argument("--no-media", action="store_true", help="the database only")
+    bak.set_defaults(func=cmd_backup)
+
+    res = sub.add_parser("restore", help="restore a backup (replaces the database and files)")
+    res.add_argument("file", help="an archive written by manyi backup")
+    res.add_argument(
+        "--force", action="store_true", help="replace a database that already holds data"
+    )
+    res.set_defaults(func=cmd_restore)
     return parser
 
 

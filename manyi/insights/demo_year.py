@@ -168,6 +168,13 @@ class _People:
         found.sort(key=lambda s: -len(s.unit.path))
         return found[0] if found else None
 
+    def technician(self, outlet: Unit, day: dt.date) -> Staff | None:
+        """The outlet's technician licensed to go on site on ``day`` (持证上岗), if any."""
+        for s in self.staff:
+            if s.role == Role.TECHNICIAN and s.unit_id == outlet.pk and s.has_valid_licence(day):
+                return s
+        return None
+
     def user(self, role: str, outlet: Unit):
         staff = self.of(role, outlet)
         return staff.user if staff else self.head
@@ -308,7 +315,9 @@ def _order(company, unit, people, rng, moment, end, serial, mood, pace, result) 
     from manyi.workorders import actions as workorders
     from manyi.workorders.workflow import CHECKPOINTS
 
-    tech_staff = people.of(Role.TECHNICIAN, unit)
+    tech_staff = people.technician(unit, timezone.localtime(moment).date())
+    if tech_staff is None:
+        return  # nobody licensed to go on site that day: the order waits for another week
     tech = tech_staff.user
     rep = people.user(Role.SERVICE_REP, unit)
     sales = people.user(Role.FRONTLINE, unit)
@@ -469,7 +478,9 @@ def _complaint(unit, people, rng, customer, moment, end, pace, result, source_ca
     result.complaints += 1
     case.refresh_from_db()
     if case.assignee_id is None:
-        tech_staff = people.of(Role.TECHNICIAN, unit)
+        tech_staff = people.technician(unit, timezone.localtime(moment).date())
+        if tech_staff is None:
+            return
         with clock.travel(moment + dt.timedelta(minutes=10)):
             case = cases.assign(actor=rep, case=case, assignee=tech_staff, version=case.version)
     tech = people.users.get(case.assignee_id) or people.head

@@ -9,17 +9,19 @@ the last complete week (Monday 00:00 to Monday 00:00, site time). A :class:`Week
 per unit and week is claimed under a row lock before anything is built, and a row already sent
 is skipped: a second run, a ticker restart or two tickers never send a report twice.
 
-**The figures** of a unit's week: loop closure (``manyi.insights.loop``: signals, share closed,
-median days, still open — per kind), work orders closed, survey responses and the unhappy among
-them, complaints received. They are read through the same functions as the pages, with the
-reach of a department head of the company (a report is a company document; who may download it
-is checked by the download view).
+**The figures** of a unit's week: the cockpit's indicators against the week before
+(``manyi.insights.queries.cockpit``: CSI, NPS, CSAT, complaint rate, SLA compliance, return
+visits, audit score, five-star level, open actions), loop closure (``manyi.insights.loop``:
+signals, share closed, median days, still open — per kind), work orders closed, survey
+responses and the unhappy among them, complaints received. They are read through the same
+functions as the pages, with the reach of a department head of the company (a report is a
+company document; who may download it is checked by the download view).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any
 from xml.sax.saxutils import escape
@@ -89,9 +91,27 @@ class Summary:
     responses: int
     unhappy: int
     complaints: int
+    indicators: list = field(default_factory=list)
 
     def tables(self) -> list[Table]:
         """The summary as tables (the Excel sheets and the PDF's tables)."""
+        indicators = Table(
+            "indicators",
+            _("Indicators"),
+            (
+                Column("label", _("Indicator")),
+                Column("value", _("This week")),
+                Column("previous", _("The week before")),
+            ),
+            [
+                {
+                    "label": str(i.label),
+                    "value": number_text(i.value, i.fmt),
+                    "previous": number_text(i.previous, i.fmt),
+                }
+                for i in self.indicators
+            ],
+        )
         figures = Table(
             "week",
             _("The week"),
@@ -136,7 +156,7 @@ class Summary:
                 for c in self.loop_by_kind
             ],
         )
-        return [figures, kinds]
+        return [indicators, figures, kinds] if self.indicators else [figures, kinds]
 
 
 def summary(unit: Unit, week: dt.date) -> Summary:
@@ -171,7 +191,11 @@ def summary(unit: Unit, week: dt.date) -> Summary:
         case__unit__in=sub,
         merged_into__isnull=True,
     ).count()
+    from manyi.insights.queries import cockpit
+
+    board = cockpit(scope, unit=unit.pk, start=week, end=week + dt.timedelta(days=6))
     return Summary(
+        indicators=board.indicators,
         unit=unit,
         week=week,
         loop_total=report.total,
@@ -193,6 +217,23 @@ def _title(s: Summary) -> str:
         "start": f"{s.week:%Y-%m-%d}",
         "end": f"{end:%Y-%m-%d}",
     }
+
+
+def number_text(value: float | None, fmt: str) -> str:
+    """An indicator's value as the cockpit shows it."""
+    if value is None:
+        return "—"
+    if fmt == "percent":
+        return f"{value:.1f}%"
+    if fmt == "score":
+        return f"{value:+.0f}" if value else "0"
+    if fmt == "rate":
+        return f"{value:.2f}"
+    if fmt == "stars":
+        return f"{value:.0f}★"
+    if fmt == "count":
+        return f"{value:,.0f}"
+    return f"{value:.1f}"
 
 
 def build_xlsx(s: Summary) -> bytes:

@@ -42,6 +42,16 @@ def test_reports_are_sent_once_per_unit_and_week(world, take):
     assert east.sent_at is not None and east.recipients == 1
     assert default_storage.exists(east.pdf) and default_storage.exists(east.xlsx)
     assert default_storage.open(east.pdf).read(4) == b"%PDF"
+    from openpyxl import load_workbook
+
+    book = load_workbook(default_storage.open(east.xlsx))
+    # the cockpit's indicators of the week, then the week's figures and loop closure
+    assert book.sheetnames[:3] == ["指标", "本周", "闭环管理"]
+    labels = [row[0] for row in book["本周"].iter_rows(values_only=True)]
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        assert translation.gettext("Complaints received") in labels
     told = Notification.objects.filter(user=world.manager, kind="weekly_report")
     assert told.count() == 1
     assert told.get().url == f"/insights/weekly-reports/{east.pk}/pdf/"

@@ -252,7 +252,19 @@ def record_response(
     answers: Sequence[SurveyAnswer],
 ) -> None:
     """Add a response just stored (with its factor and answer rows) to the rollups; called by
-    ``answering._record`` inside the submitting transaction."""
+    ``answering._record`` inside the submitting transaction: one upsert per table."""
+    for model, keys, sums, rows in rollup_rows(response, factors=factors, answers=answers):
+        upsert(model, keys, sums, rows)
+
+
+def rollup_rows(
+    response: SurveyResponse,
+    *,
+    factors: Sequence[SurveyFactorScore],
+    answers: Sequence[SurveyAnswer],
+) -> list[tuple[Any, Sequence[str], Sequence[str], list[tuple]]]:
+    """What one response adds to the rollups: (model, key fields, sum fields, rows) per table,
+    each table's rows sorted by key (a fixed lock order)."""
     key = key_of(response)
     rows = []
     category = response.nps_category
@@ -282,13 +294,6 @@ def record_response(
         else:
             rows.append((*sent_key, int(sent_at is None), 1, *[0] * (len(RESPONSE_SUMS) - 2)))
     rows.append((*key, *main))
-    upsert(SurveyRollup, RollupKey.KEY, RESPONSE_SUMS, rows)
-    upsert(
-        SurveyFactorRollup,
-        (*RollupKey.KEY, "factor"),
-        FACTOR_SUMS,
-        [(*key, f.factor_id, 1, f.score) for f in factors],
-    )
     entries = (
         (
             a.item_id,
@@ -303,13 +308,28 @@ def record_response(
         for a in answers
     )
     items = _item_rows(key, entries)
-    upsert(
-        SurveyItemRollup,
-        (*RollupKey.KEY, "item", "value"),
-        ITEM_SUMS,
-        [(*k, *v) for k, v in items.items()],
-    )
-    upsert(SurveyOutletItemRollup, SurveyOutletItemRollup.KEY, ITEM_SUMS, _outlet_rows(items))
+    tables = [
+        (SurveyRollup, RollupKey.KEY, RESPONSE_SUMS, rows),
+        (
+            SurveyFactorRollup,
+            (*RollupKey.KEY, "factor"),
+            FACTOR_SUMS,
+            [(*key, f.factor_id, 1, f.score) for f in factors],
+        ),
+        (
+            SurveyItemRollup,
+            (*RollupKey.KEY, "item", "value"),
+            ITEM_SUMS,
+            [(*k, *v) for k, v in items.items()],
+        ),
+        (SurveyOutletItemRollup, SurveyOutletItemRollup.KEY, ITEM_SUMS, _outlet_rows(items)),
+    ]
+    return [
+        # Keys are unique within a table: sorting whole rows sorts by key.
+        (model, keys, sums, sorted(table_rows))
+        for model, keys, sums, table_rows in tables
+        if table_rows
+    ]
 
 
 def record_sent(invitation: Invitation, sent_at: dt.datetime) -> None:

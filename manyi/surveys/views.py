@@ -342,6 +342,7 @@ def follow_up_list(request: HttpRequest) -> HttpResponse:
         "open_only": open_only,
         "query": {"open": "1"} if open_only else {},
         "outcome_form": OutcomeForm(),
+        "show_phone": scope.can(Perm.VIEW_PHONE),
     }
     return render(request, "surveys/followup_list.html", context)
 

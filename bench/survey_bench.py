@@ -278,6 +278,17 @@ def check_submitted(created: list[dict[str, Any]], campaign_id: int, max_id: int
         .filter(n__gte=16)
         .count()
     )
+    # The closed loop, exactly once: an unhappy response has its follow-up, or is still
+    # marked pending (its task not yet run when the server stopped; the sweep would open it);
+    # never both, never neither.
+    from manyi.surveys.models import FollowUp
+
+    unhappy = SurveyResponse.objects.filter(pk__in=ids, unhappy=True)
+    followed = set(
+        FollowUp.objects.filter(response_id__in=ids).values_list("response_id", flat=True)
+    )
+    pending = set(unhappy.exclude(follow_up_pending="").values_list("pk", flat=True))
+    unhappy_ids = set(unhappy.values_list("pk", flat=True))
     campaign = Campaign.objects.select_related("company").get(pk=campaign_id)
     head = campaign.created_by
     scope = scope_for(head)
@@ -303,9 +314,15 @@ def check_submitted(created: list[dict[str, Any]], campaign_id: int, max_id: int
         "missing_factor_rows": len(set(ids)) - factors,
         "missing_answer_rows": len(set(ids)) - answers,
         "rollups_differ": int(not rollup_ok),
+        "follow_up_lost": len(unhappy_ids - followed - pending),
+        "follow_up_and_pending": len(followed & pending),
+        "follow_up_of_a_happy_answer": len(followed - unhappy_ids),
     }  # fmt: skip
     return {
         "submitted": len(ids),
+        "unhappy": len(unhappy_ids),
+        "followed_up": len(followed),
+        "follow_up_pending": len(pending),
         "campaign_responses": kept.totals.responses,
         "campaign_sent": kept.totals.sent,
         "problems": problems,
@@ -400,8 +417,31 @@ def compare_at_scale(instrument_id: int) -> dict[str, Any]:
             all(close(x, y) for x, y in zip(a[k], b[k], strict=True)) for k in a
         )
 
+    # The twelve months' distributions the page reads (the outlet-level item rollup) against
+    # the finer item rollup summed the same way.
+    from django.db.models import Sum
+
+    from manyi.surveys.models import SurveyItemRollup
+
+    started = time.perf_counter()
+    items_page = results.ROLLUPS.items(scope, org.company, filters)
+    timings["rollup_items_seconds"] = time.perf_counter() - started
+    finer = (
+        SurveyItemRollup.objects.filter(
+            company_id=org.company.pk,
+            version_id__in=filters.versions,
+            month__gte=filters.start,
+            month__lte=filters.end,
+        )
+        .values_list("item_id", "value")
+        .annotate(n=Sum("n"), a=Sum("answers"), k=Sum("scored"), s=Sum("score_sum"))
+        .order_by()
+    )
+    items_finer = {(item, value): [n, a, k, s_] for item, value, n, a, k, s_ in finer}
+
     kept, raw = sums["rollups"], sums["raw"]
     problems = {
+        "items_outlet_rollup_vs_finer": int(not same_pairs(items_page, items_finer)),
         "by_month": int(not same_sums(kept[0], raw[0])),
         "by_unit_region_technician_campaign": int(not same_sums(kept[1], raw[1])),
         "factors_by_month": int(not same_pairs(kept[2], raw[2])),
@@ -424,12 +464,15 @@ def step_check(args: argparse.Namespace, given: dict[str, Any]) -> dict[str, Any
 def step_reuse(args: argparse.Namespace, given: dict[str, Any]) -> dict[str, Any]:
     """For ``--reuse``: what the full-size measures need from a database an earlier run
     loaded — the submissions campaign's unanswered tokens, fresh API tokens and a session."""
+    from django.core.management import call_command
     from django.db import connection
 
     from bench import survey_generate
     from manyi.customers.models import Customer
     from manyi.surveys.models import Campaign, Invitation, SurveyResponse
 
+    # A database of an earlier commit: bring its schema (and data migrations) up to date.
+    call_command("migrate", verbosity=0)
     remove_baseline_rows()
     org = survey_generate.ensure_survey_org()
     campaign = Campaign.objects.filter(company=org.company, name="基准提交活动").latest("pk")

@@ -100,7 +100,7 @@ RESPONSE_FIELDS = (
     "id", "version", "answers", "index", "total", "max_total", "band", "company", "unit",
     "region", "technician", "campaign", "invitation", "case", "customer", "contact_phone",
     "source", "channel", "submitted_at", "month", "day", "nps_value", "nps_category",
-    "csat_value", "csat_top2", "unhappy", "submit_key",
+    "csat_value", "csat_top2", "unhappy", "submit_key", "follow_up_pending",
 )  # fmt: skip
 FACTOR_FIELDS = ("response", "factor", "score", "company", "unit", "month")
 ANSWER_FIELDS = (
@@ -489,6 +489,7 @@ def generate_responses(
                     {"case": "case", "campaign": "campaign", "walk_in": "walk_in"}[source],
                     channel, submitted, month, day, figures["nps_value"], figures["nps_category"],
                     figures["csat_value"], figures["csat_top2"], scored.unhappy, "",
+                    "",  # no follow-up pending: the generator opens none (nothing reads them)
                 ))  # fmt: skip
                 for factor_id, value in scored.factors:
                     factors.append((response_id, factor_id, value, org.company.pk, outlet, month))

@@ -352,6 +352,7 @@ def _sum_up(outlet: Unit, day: dt.date) -> None:
             ),
         )
     month = day.replace(day=1)
+    next_month = (month + dt.timedelta(days=32)).replace(day=1)
     for unit_id in (outlet.pk, region_id, company_id):
         if unit_id is None:
             continue
@@ -359,7 +360,8 @@ def _sum_up(outlet: Unit, day: dt.date) -> None:
         insert_select(
             MonthRollup,
             _sum_rows(
-                DayRollup.objects.filter(unit_id=unit_id, month=month),
+                # A range of days, so the unique key's index (unit, day, …) finds the rows.
+                DayRollup.objects.filter(unit_id=unit_id, day__gte=month, day__lt=next_month),
                 unit=None,
                 period="month",
                 with_person=True,

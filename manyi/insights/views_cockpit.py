@@ -118,6 +118,8 @@ def _context(
             "value": number_text(i.value, i.fmt),
             "previous": number_text(i.previous, i.fmt),
             "change": change_text(i),
+            # A sparkline only where the twelve months hold a figure.
+            "spark": any(v is not None for v in i.trend),
         }
         for i in result.indicators
     ]

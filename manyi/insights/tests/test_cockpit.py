@@ -199,6 +199,8 @@ def test_api_scope(world, figures):
     assert client.get(API, {"unit": world.east.pk}, **auth(world.manager)).status_code == 404
     assert client.get(API, {"unit": world.east1.pk}, **auth(world.manager)).status_code == 200
     assert client.get(API, **auth(world.tech)).status_code == 403
+    assert client.get(API, **auth(world.outsider)).status_code == 403
+    assert client.get(API).status_code == 401
     assert (
         client.get(API, **auth(world.users["other_head"]), data={"unit": world.east.pk}).status_code
         == 404

@@ -41,6 +41,18 @@ def _rows(customers, show_phone: bool):
             ]
 
 
+# A CSV cell starting with one of these is a formula to Excel/WPS ("=cmd|' /C calc'!A0"):
+# such text is written behind an apostrophe, which the import takes off again.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value):
+    """``value`` for a CSV cell that a spreadsheet can never run as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _text_cell(sheet, value):
     from openpyxl.cell import WriteOnlyCell
 
@@ -74,7 +86,7 @@ def export_customers(
             writer = csv.writer(handle)
             writer.writerow(header)
             for row in _rows(customers, show_phone):
-                writer.writerow(row)
+                writer.writerow([csv_safe(value) for value in row])
                 count += 1
                 if progress and count % 1000 == 0:
                     progress(count)

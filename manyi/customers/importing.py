@@ -163,7 +163,11 @@ def _cell(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, str):
-        return value.strip()
+        value = value.strip()
+        # The export writes formula-like text behind an apostrophe (formula injection).
+        if value[:1] == "'" and value[1:2] in ("=", "+", "-", "@"):
+            return value[1:]
+        return value
     return value
 
 
@@ -182,10 +186,14 @@ def read_rows(path: Path, original_name: str | None = None) -> Iterator[list[Any
     if suffix == ".csv":
         text = _decode(path.read_bytes())
         try:
-            for row in csv.reader(io.StringIO(text, newline="")):
-                yield [_cell(v) for v in row]
+            # Checked whole before the first row is written: a file that breaks half-way
+            # (a field over the csv module's limit, a NUL byte) imports nothing at all.
+            for _row in csv.reader(io.StringIO(text, newline="")):
+                pass
         except csv.Error as exc:
             raise ImportFileError(_("The CSV file is malformed.")) from exc
+        for row in csv.reader(io.StringIO(text, newline="")):
+            yield [_cell(v) for v in row]
         return
     if suffix != ".xlsx":
         raise ImportFileError(_("Upload an .xlsx or a .csv file."))

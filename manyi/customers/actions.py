@@ -276,6 +276,8 @@ def delete_customer(*, actor, customer: Customer) -> None:
         company_id=customer.company_id,
         changes={"phone": [customer.masked_phone, None]},
     )
+    # Their purchases leave the cockpit's counts (a no-op if the deletion is refused below).
+    rollups.touch_many(customer.purchases.values_list("outlet_id", "purchased_on"))
     try:
         with transaction.atomic():
             customer.delete()

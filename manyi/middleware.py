@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from manyi.errors import DomainError, NotFound, OutOfScope
 
@@ -31,7 +32,11 @@ class DomainErrorMiddleware:
             )
         messages.error(request, exception.message)
         referer = request.headers.get("Referer") or request.path
-        if not referer.startswith("/") and request.get_host() not in referer:
+        # Only back to this site: a forged Referer must not make the refusal an open redirect
+        # ("https://evil.example/?testserver" contains the host but is another site).
+        if not url_has_allowed_host_and_scheme(
+            referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
             referer = request.path
         return HttpResponseRedirect(referer)
 

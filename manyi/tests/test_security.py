@@ -228,3 +228,26 @@ def test_public_pages_carry_the_security_headers(client, db, path):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["X-Frame-Options"] == "DENY"
     assert response["Referrer-Policy"] == "same-origin"
+
+
+@pytest.mark.parametrize(
+    ("referer", "location"),
+    [
+        ("https://evil.example/?testserver", "/cases/1/moves/x/"),
+        ("//evil.example/cases/", "/cases/1/moves/x/"),
+        ("http://testserver/cases/1/", "http://testserver/cases/1/"),
+        ("/cases/1/", "/cases/1/"),
+    ],
+)
+def test_a_refused_post_goes_back_only_to_this_site(rf, referer, location):
+    from django.contrib.messages.storage.fallback import FallbackStorage
+
+    from manyi.errors import InvalidInput
+    from manyi.middleware import DomainErrorMiddleware
+
+    request = rf.post("/cases/1/moves/x/", HTTP_REFERER=referer)
+    request.session = {}
+    request._messages = FallbackStorage(request)
+    response = DomainErrorMiddleware(lambda r: None).process_exception(request, InvalidInput("x"))
+    assert response.status_code == 302
+    assert response["Location"] == location

@@ -8,12 +8,14 @@ PORT ?= 8000
 MANYI_DATA ?= $(CURDIR)/var
 export PORT MANYI_DATA
 
-.PHONY: run test test-sqlite test-postgres install lint format bench clean-pg help
+.PHONY: run test test-sqlite test-postgres test-reliability soak crash install lint format bench clean-pg help
 
 help:
 	@echo "make run    install everything and serve http://127.0.0.1:$(PORT)/ with the demo company"
 	@echo "make test   install what the tests need and run every test (SQLite and PostgreSQL)"
 	@echo "make lint   ruff, Django checks, migrations and translations up to date"
+	@echo "make soak   30 min of mixed load on PostgreSQL, RQ, 4 web workers (SOAK_SECONDS=…)"
+	@echo "make crash  10 × kill -9 under load, SQLite and PostgreSQL (docs/reliability.md)"
 	@echo "make bench  customer search benchmark (BENCH_CUSTOMERS=2000000 for the full run)"
 
 # Debian's python3 needs python3-venv for `-m venv`; install it when that is what is missing.
@@ -57,6 +59,7 @@ lint: install
 test: install lint
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
+	$(MAKE) --no-print-directory test-reliability
 
 test-sqlite: install
 	MANYI_EXPECT_DB=sqlite MANYI_DATA=$$(mktemp -d) $(BIN)/pytest -q
@@ -65,6 +68,26 @@ test-sqlite: install
 test-postgres: install
 	set -e; env_line=$$(bash scripts/ensure-postgres.sh); eval "$$env_line"; \
 	MANYI_EXPECT_DB=postgresql MANYI_DATA=$$(mktemp -d) $(BIN)/pytest -q -m "not browser"
+
+# The production server under a mixed load, killed with SIGKILL mid-load, on SQLite and
+# PostgreSQL, tasks on the database and on Redis (RQ) with several processes (tests/soak,
+# docs/reliability.md). Shortened here (MANYI_SOAK_SECONDS, 20 s a run); `make soak` and
+# `make crash` are the full runs.
+test-reliability: install
+	set -e; eval "$$(bash scripts/ensure-postgres.sh)"; eval "$$(bash scripts/ensure-redis.sh)"; \
+	MANYI_SOAK=1 MANYI_DATA=$$(mktemp -d) $(BIN)/pytest -q -p no:randomly tests/soak
+
+SOAK_SECONDS ?= 1800
+soak: install
+	set -e; eval "$$(bash scripts/ensure-postgres.sh)"; eval "$$(bash scripts/ensure-redis.sh)"; \
+	$(BIN)/python -m tests.soak.run --database postgresql --tasks rq --workers 4 --task-workers 2 \
+	  --seconds $(SOAK_SECONDS) --workdir var/soak/postgresql-rq
+
+crash: install
+	set -e; eval "$$(bash scripts/ensure-postgres.sh)"; \
+	for db in sqlite postgresql; do \
+	  $(BIN)/python -m tests.soak.run --database $$db --crash 10 --seconds 600 \
+	    --workdir var/soak/crash-$$db; done
 
 bench: install
 	$(BIN)/python -m bench.customer_search --customers $${BENCH_CUSTOMERS:-200000} --databases sqlite,postgresql

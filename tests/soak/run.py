@@ -103,7 +103,7 @@ class Cluster:
         py = sys.executable
         gunicorn = [
             py, "-m", "gunicorn", "manyi.wsgi:application", "--bind", f"{HOST}:{PORT}",
-            "--workers", str(self.workers), "--worker-class", "sync", "--timeout", "60",
+            "--workers", str(self.workers), "--worker-class", "sync", "--timeout", "120",
             "--access-logfile", "/dev/null",
         ]  # fmt: skip
         if self.tasks == "rq":
@@ -619,7 +619,13 @@ def run(
         # The load runs ``seconds`` in all, cut into crashes + 1 equal phases with a kill and
         # a restart between two phases (the time the server is down does not count).
         mix = Mix(
-            PORT, operations(seed, acks), concurrency=clients, seconds=seconds * 100 + 3600
+            PORT,
+            operations(seed, acks),
+            concurrency=clients,
+            seconds=seconds * 100 + 3600,
+            # as patient as gunicorn (manyi serve's 120 s): a slow answer on a busy machine is
+            # not a lost one
+            timeout=120.0,
         ).start()
         phase = seconds / (crashes + 1)
         for _n in range(crashes):

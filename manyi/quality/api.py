@@ -14,7 +14,7 @@ Answers are keyed by item code (``s<standard id>`` for audits) with the values o
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
@@ -25,6 +25,9 @@ from manyi.quality import queries
 from manyi.quality.access import read_scope
 from manyi.quality.actions import audits, mystery, standards
 from manyi.quality.models import Audit, Standard, Visit
+
+# A record's id as the database can hold it: a larger number is refused (422), not a 500.
+Id = Annotated[int, Field(ge=1, lt=2**63)]
 
 router = Router(tags=["quality"])
 
@@ -75,7 +78,7 @@ class StandardIn(Schema):
     criterion: str = Field("", max_length=300)
     criterion_value: float | None = None
     criterion_unit: str = Field("", max_length=20)
-    owner_id: int | None = None
+    owner_id: Id | None = None
     effective_on: dt.date | None = None
     review_on: dt.date | None = None
     source: str = Field("", max_length=100)
@@ -100,10 +103,10 @@ class ApproveIn(Schema):
 
 
 class PrioritiesIn(Schema):
-    unit_id: int | None = Field(None, description="an outlet; empty: the company's ranking")
+    unit_id: Id | None = Field(None, description="an outlet; empty: the company's ranking")
     procedural_share: int = Field(..., description="0–100; the personal side gets the rest")
-    procedural: list[int] = Field(default_factory=list, description="standard ids, rank 1 first")
-    personal: list[int] = Field(default_factory=list)
+    procedural: list[Id] = Field(default_factory=list, description="standard ids, rank 1 first")
+    personal: list[Id] = Field(default_factory=list)
 
 
 class PrioritiesOut(Schema):
@@ -116,9 +119,9 @@ class PrioritiesOut(Schema):
 
 class TemplateIn(Schema):
     name: str = Field(..., max_length=100)
-    standards: list[int]
+    standards: list[Id]
     walkaround: bool = False
-    unit_id: int | None = Field(None, description="weigh by this outlet's ranking")
+    unit_id: Id | None = Field(None, description="weigh by this outlet's ranking")
 
 
 class TemplateOut(Schema):
@@ -131,13 +134,13 @@ class TemplateOut(Schema):
 
 class PlanIn(Schema):
     name: str = Field(..., max_length=100)
-    template_id: int
-    outlet_ids: list[int]
+    template_id: Id
+    outlet_ids: list[Id]
     every: int
     period: str = Field(..., description="week or month")
     starts_on: dt.date
     ends_on: dt.date | None = None
-    auditor_id: int | None = None
+    auditor_id: Id | None = None
 
 
 class PlanOut(Schema):
@@ -164,9 +167,9 @@ class DueOut(Schema):
 
 
 class AuditStartIn(Schema):
-    outlet_id: int
-    template_id: int | None = None
-    plan_id: int | None = None
+    outlet_id: Id
+    template_id: Id | None = None
+    plan_id: Id | None = None
 
 
 class AnswersIn(Schema):
@@ -216,7 +219,7 @@ class AuditPage(Schema):
 
 class ActionIn(Schema):
     description: str = Field(..., max_length=300)
-    owner_id: int
+    owner_id: Id
     due_on: dt.date
 
 
@@ -715,8 +718,8 @@ class ObjectivesIn(Schema):
 
 
 class TargetIn(Schema):
-    outlet_id: int | None = None
-    competitor_id: int | None = None
+    outlet_id: Id | None = None
+    competitor_id: Id | None = None
 
 
 class CompetitorIn(Schema):
@@ -732,17 +735,17 @@ class ScenarioIn(Schema):
 
 
 class ChecklistIn(Schema):
-    version_id: int | None = Field(None, description="empty: the default checklist")
+    version_id: Id | None = Field(None, description="empty: the default checklist")
 
 
 class ShopperIn(Schema):
-    shopper_id: int
+    shopper_id: Id
 
 
 class ScheduleIn(Schema):
-    target_id: int
-    shopper_id: int
-    scenario_id: int
+    target_id: Id
+    shopper_id: Id
+    scenario_id: Id
     planned_on: dt.date
     planned_window: str = Field("", max_length=40)
 

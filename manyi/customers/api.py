@@ -119,10 +119,12 @@ class PurchaseIn(Schema):
     outlet_id: int | None = None
 
 
-def _out(customer: Customer, scope) -> dict:
+def _out(customer: Customer, scope, shown: set[int] | None = None) -> dict:
     data = {f: getattr(customer, f) for f in CustomerOut.model_fields if f != "tags"}
     data["tags"] = [t.name for t in customer.tags.all()]
-    if not scope.can(Perm.VIEW_PHONE):
+    if shown is None:
+        shown = queries.phones_shown(scope, [customer])
+    if customer.pk not in shown:
         data["phone"] = mask_phone(customer.phone)
     return data
 
@@ -146,7 +148,8 @@ def list_customers(request: HttpRequest, params: Query[CustomerQuery]):
     filters = queries.CustomerFilters.from_params(params.dict())
     qs = queries.customer_list(scope, filters).prefetch_related("tags")
     page = keyset_page(qs, after=params.after, size=params.limit)
-    return {"items": [_out(c, scope) for c in page.items], "next_cursor": page.next_cursor}
+    shown = queries.phones_shown(scope, page.items)
+    return {"items": [_out(c, scope, shown) for c in page.items], "next_cursor": page.next_cursor}
 
 
 @router.get("/customers/{customer_id}", response=CustomerOut)

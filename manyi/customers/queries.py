@@ -13,9 +13,27 @@ from django.utils import timezone
 from manyi.customers import search as customer_search
 from manyi.customers.models import Customer, Purchase, Tag
 from manyi.errors import NotFound
-from manyi.org.models import AuditEntry
+from manyi.org.models import AuditEntry, Role
 from manyi.org.queries import field_label
 from manyi.org.scopes import Perm, Scope
+
+
+def phones_shown(scope: Scope, customers) -> set[int]:
+    """The ids among ``customers`` whose full phone number this scope sees (PIPL).
+
+    Roles with ``VIEW_PHONE`` see every number they can read — except technicians, who call
+    only the customers of their own open cases and see the others as 138****5678 (one query).
+    """
+    ids = [c.pk for c in customers]
+    if not ids or not scope.can(Perm.VIEW_PHONE):
+        return set()
+    if scope.role != Role.TECHNICIAN:
+        return set(ids)
+    return set(
+        Customer.objects.filter(
+            pk__in=ids, cases__assignee_id=scope.staff_id, cases__closed_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
 
 
 def visible_customers(scope: Scope) -> QuerySet[Customer]:

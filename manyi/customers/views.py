@@ -50,7 +50,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "filters": filters,
         "query": filters.as_query(),
-        "show_phone": scope.can(Perm.VIEW_PHONE),
+        "phones_shown": queries.phones_shown(scope, page.items),
         "can_edit": scope.can(Perm.EDIT_CUSTOMERS),
         "can_import": scope.can(Perm.IMPORT_CUSTOMERS),
         "can_export": scope.can(Perm.EXPORT_CUSTOMERS),
@@ -104,7 +104,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     can_edit = scope.can(Perm.EDIT_CUSTOMERS) and scope.covers(customer.home_outlet)
     context = {
         "customer": customer,
-        "show_phone": scope.can(Perm.VIEW_PHONE),
+        "show_phone": customer.pk in queries.phones_shown(scope, [customer]),
         "can_edit": can_edit,
         "can_erase": scope.can(Perm.ERASE_CUSTOMERS) and scope.covers(customer.home_outlet),
         # The personal-data page (manyi.privacy): a customer's export and erasure (PIPL).

@@ -93,3 +93,27 @@ def test_exports_mask_without_the_right(world, records, tmp_path, settings):
     path = tmp_path / "full.csv"
     export_customers(actor=world.head, path=path)
     assert PHONE in path.read_text(encoding="utf-8-sig")
+
+
+def test_a_technician_sees_the_full_phone_only_of_their_open_cases_customers(
+    client, world, make_customer, records
+):
+    from manyi.cases.actions import assign
+
+    customer, order, _complaint = records
+    other = make_customer(phone="13987654321", name="孙小美")
+    tech = world.tech
+    client.force_login(tech)
+    # Not theirs yet: masked in the list, on the page and in the API.
+    html = client.get(reverse("customers:list")).content.decode()
+    assert PHONE not in html and MASKED in html
+    assert PHONE not in client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    assert client.get(f"/api/v1/customers/{customer.pk}", **auth(tech)).json()["phone"] == MASKED
+    tech.staff.work_licence = True
+    tech.staff.save()
+    assign(actor=world.head, case=order, assignee=tech.staff, version=None)
+    html = client.get(reverse("customers:list")).content.decode()
+    assert PHONE in html and "13987654321" not in html
+    assert client.get(f"/api/v1/customers/{customer.pk}", **auth(tech)).json()["phone"] == PHONE
+    items = client.get("/api/v1/customers", **auth(tech)).json()["items"]
+    assert {i["phone"] for i in items} >= {PHONE, mask_phone(other.phone)}

@@ -245,9 +245,11 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
-# Idle expiry: every request pushes the expiry SESSION_COOKIE_AGE further; closing the browser
-# does not keep a shared counter PC logged in for days.
-SESSION_SAVE_EVERY_REQUEST = env_bool("SESSION_SAVE_EVERY_REQUEST", True)
+# A session ends SESSION_COOKIE_AGE after login (12 h: one working day). With
+# SESSION_SAVE_EVERY_REQUEST=1 it ends after that long *idle* instead (each request pushes it
+# on, at the cost of one session write per page). In production it also ends when the browser
+# closes, so a shared counter PC is not left logged in.
+SESSION_SAVE_EVERY_REQUEST = env_bool("SESSION_SAVE_EVERY_REQUEST", False)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", PRODUCTION)
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 MANYI_BEHIND_PROXY = env_bool("MANYI_BEHIND_PROXY", False)

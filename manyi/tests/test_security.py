@@ -203,19 +203,38 @@ def test_logout_invalidates_the_session(world):
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_sessions_expire_when_idle(world, settings):
+def test_sessions_expire(world, settings):
     import time_machine
     from django.utils import timezone
 
-    assert settings.SESSION_SAVE_EVERY_REQUEST  # each request pushes the idle expiry on
     start = timezone.now()
+    age = timezone.timedelta(seconds=settings.SESSION_COOKIE_AGE)
     client = Client()
     with time_machine.travel(start, tick=False):
         _try_login(client, "head", PASSWORD)
-    idle = start + timezone.timedelta(seconds=settings.SESSION_COOKIE_AGE + 60)
-    with time_machine.travel(idle, tick=False):
-        response = client.get(reverse("home"))
-    assert response.status_code == 302
+    with time_machine.travel(start + age - timezone.timedelta(minutes=5), tick=False):
+        assert client.get(reverse("home")).status_code == 200
+    with time_machine.travel(start + age + timezone.timedelta(minutes=1), tick=False):
+        assert client.get(reverse("home")).status_code == 302
+
+
+def test_with_save_every_request_the_expiry_is_idle_time(world, settings):
+    import time_machine
+    from django.utils import timezone
+
+    settings.SESSION_SAVE_EVERY_REQUEST = True
+    start = timezone.now()
+    age = timezone.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    client = Client()
+    with time_machine.travel(start, tick=False):
+        _try_login(client, "head", PASSWORD)
+    with time_machine.travel(start + age / 2, tick=False):
+        assert client.get(reverse("home")).status_code == 200  # activity pushes it on
+    with time_machine.travel(start + age + timezone.timedelta(minutes=1), tick=False):
+        assert client.get(reverse("home")).status_code == 200
+    # Idle for longer than the age since the last request: gone.
+    with time_machine.travel(start + age * 2 + timezone.timedelta(minutes=5), tick=False):
+        assert client.get(reverse("home")).status_code == 302
 
 
 @pytest.mark.parametrize("path", ["/login/", "/s/not-a-token/"])

@@ -61,6 +61,26 @@ def test_one_survey_per_case_even_when_closed_twice(frozen, world, consenting, s
     assert Invitation.objects.get() == invitation
 
 
+def test_the_database_holds_one_survey_per_case(frozen, world, consenting, served, trigger):
+    """The constraint itself, not only the action's check (a migration once dropped its index
+    on PostgreSQL)."""
+    from django.db import IntegrityError, transaction
+
+    order = close_order(world, served(consenting()))
+    first = Invitation.objects.get(case=order)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Invitation.objects.create(
+            company=first.company,
+            case=order,
+            customer=first.customer,
+            version=first.version,
+            unit=first.unit,
+            channel=first.channel,
+            send_at=first.send_at,
+            expires_at=first.expires_at,
+        )
+
+
 def test_no_survey_without_consent(frozen, world, make_customer, served, trigger):
     close_order(world, served(make_customer(survey_consent=False)))
     assert not Invitation.objects.exists()

@@ -324,3 +324,22 @@ def test_robot_settings_need_a_staff_manager(people):
     actions.set_robot(actor=people.head, unit=people.east, name="x", webhook_url="https://a/b")
     actions.set_robot(actor=people.head, unit=people.east, name="x", webhook_url="")
     assert not Robot.objects.exists()
+
+
+@time_machine.travel(DAY, tick=False)
+def test_notifying_many_people_costs_the_same_queries(people, django_assert_max_num_queries):
+    for user in (people.manager, people.sales, people.rep, people.head):
+        user.email = f"{user.username}@example.com"
+        user.save(update_fields=["email"])
+    actions.set_robot(actor=people.head, unit=people.east, name="群", webhook_url="https://a/b")
+    users = [people.tech, people.manager, people.sales, people.rep, people.head]
+    with django_assert_max_num_queries(8):
+        told = notify(
+            kind="case_breach",
+            users=users,
+            unit=people.east1,
+            context={"number": "N", "stage": "s"},
+        )
+    assert told == 5
+    assert Message.objects.filter(channel="email").count() == 5
+    assert Message.objects.filter(channel="wecom").count() == 1  # one group post

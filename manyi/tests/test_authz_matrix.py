@@ -132,9 +132,11 @@ def _build(tmp_media):
         .first()
     )
     Case.objects.filter(pk=other_tech_case.pk).update(title=OTHER_TECH_TEXT)
-    east_customer = Customer.objects.filter(home_outlet=east1).exclude(pk=south_wo.customer_id)
-    east_customer = east_customer.first()
-    Customer.objects.filter(pk=east_customer.pk).update(name=EAST_NAME, phone=EAST_PHONE)
+    # A customer without cases: a technician sees their phone masked everywhere.
+    east_customer = create_customer(
+        actor=personas["head"],
+        data={"name": EAST_NAME, "phone": EAST_PHONE, "home_outlet": east1},
+    )
     south_outlet = Unit.objects.get(pk=south_wo.unit_id)
 
     markers = [
@@ -260,8 +262,9 @@ def _forbidden_markers(user, markers, company=None) -> list[str]:
         out += list(Unit.objects.filter(company=company).values_list("name", flat=True))
     for m in markers:
         if m.perm == "view_phone":
-            # A full number shows only to VIEW_PHONE roles covering the customer's outlet.
-            if not (scope.can(m.perm) and scope.covers(m.unit)):
+            # A full number shows only to VIEW_PHONE roles covering the customer's outlet,
+            # and to a technician only for the customers of their own open cases (none here).
+            if not (scope.can(m.perm) and scope.covers(m.unit)) or scope.role == "technician":
                 out.append(m.text)
         elif not _may_see(user, m.perm, m.unit, m.assignee_id):
             out.append(m.text)
@@ -442,3 +445,53 @@ def test_survey_links_are_the_credential(matrix):
         leaked = [n for n in names if len(n) > 1 and n in body]
         leaked += [p for p in phones if p in body]
         assert not leaked, (invitation.token, leaked[:3])
+
+
+def _may_write(user, perm, unit, assignee_id=None, *, case=False) -> bool:
+    from manyi.org.models import Role
+    from manyi.org.scopes import scope_for
+
+    scope = scope_for(user)
+    if not scope.can(perm) or not scope.covers(unit):
+        return False
+    # A technician works only the cases assigned to them.
+    return not (case and scope.role == Role.TECHNICIAN and assignee_id != scope.staff_id)
+
+
+@pytest.mark.parametrize("kind", ["south_case", "other_tech_case"])
+def test_writes_for_a_sample_note_on_a_case(matrix, kind):
+    """A note on a case (page form): written exactly when the role works cases in that
+    subtree (a technician: only their own); refused otherwise, with nothing written."""
+    from manyi.cases.models import Case, CaseEvent
+
+    pk, unit, _perm, assignee_id = matrix["objects"][kind]
+    failures = []
+    for who, user in matrix["personas"].items():
+        allowed = _may_write(user, "work_cases", unit, assignee_id, case=True)
+        before = CaseEvent.objects.filter(case_id=pk).count()
+        version = Case.objects.get(pk=pk).version
+        response = _client(user).post(
+            reverse("cases:note", args=[pk]), {"text": f"{who} 记", "version": version}
+        )
+        written = CaseEvent.objects.filter(case_id=pk).count() - before
+        if response.status_code >= 500 or written != (1 if allowed else 0):
+            failures.append(f"{who}: {response.status_code}, wrote {written} (allowed={allowed})")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("kind", ["south_customer", "east_customer", "other_customer"])
+def test_writes_for_a_sample_customer_edit_in_the_api(matrix, kind):
+    """PATCH a customer's notes: 200 exactly when EDIT_CUSTOMERS covers the customer."""
+    from manyi.customers.models import Customer
+
+    pk, unit, _perm, _assignee = matrix["objects"][kind]
+    failures = []
+    for who, user in matrix["personas"].items():
+        allowed = _may_write(user, "edit_customers", unit)
+        response = _client(user).patch(
+            f"/api/v1/customers/{pk}", {"notes": who}, content_type="application/json"
+        )
+        changed = Customer.objects.get(pk=pk).notes == who
+        if response.status_code >= 500 or changed != allowed:
+            failures.append(f"{who}: {response.status_code}, changed={changed} ({allowed=})")
+    assert not failures, "\n".join(failures)

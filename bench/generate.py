@@ -182,6 +182,7 @@ COLUMNS = (
     "version",
     "created_at",
     "updated_at",
+    "erased_at",
 )
 
 _full_address = Customer.full_address.fget
@@ -341,6 +342,7 @@ def customer_rows(
             1,
             created_db,
             created_db,
+            None,  # erased_at: nobody's personal data erased
         )
 
 

@@ -161,15 +161,16 @@ def _serve(env: dict[str, str], log: Path) -> subprocess.Popen:
         stdout=subprocess.DEVNULL,
         stderr=log.open("wb"),
     )  # fmt: skip
-    deadline = time.monotonic() + 180  # a loaded CI machine imports Django slowly
+    deadline = time.monotonic() + 300  # a loaded CI machine imports Django slowly
     while time.monotonic() < deadline and server.poll() is None:
         try:
+            # One patient request: the first one loads the URLconf and the API.
             with urllib.request.urlopen(  # noqa: S310
-                f"http://127.0.0.1:{PORT}/api/openapi.json", timeout=5
+                f"http://127.0.0.1:{PORT}/login/", timeout=240
             ):
                 return server
         except (urllib.error.URLError, OSError):
-            time.sleep(0.3)
+            time.sleep(0.5)
     server.terminate()
     pytest.fail("the server did not start: " + log.read_text(errors="replace")[-2000:])
 

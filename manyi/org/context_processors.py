@@ -39,6 +39,13 @@ _MENU = [
     ),
     # team: assessments, training and certification, appraisals, scoreboards (everyone on staff)
     ("people", "team:home", _("Team"), Perm.VIEW_ORG),
+    # insights: the cockpit first, then the analyses of the closed loop
+    ("reports", "insights:cockpit", _("Cockpit"), Perm.VIEW_REPORTS),
+    ("reports", "insights:loop", _("Loop closure"), Perm.VIEW_REPORTS),
+    ("reports", "insights:gap", _("Service gap"), Perm.VIEW_REPORTS),
+    ("reports", "insights:word-of-mouth", _("Word of mouth"), Perm.VIEW_REPORTS),
+    ("reports", "insights:voice", _("Voice of the customer"), Perm.VIEW_REPORTS),
+    ("reports", "insights:weekly", _("Weekly reports"), Perm.VIEW_REPORTS),
     ("reports", "complaint_analytics:index", _("Complaint analytics"), Perm.VIEW_REPORTS),
     ("reports", "survey_results:index", _("Survey results"), Perm.VIEW_REPORTS),
     ("settings", "org:units", _("Organisation"), Perm.VIEW_ORG),
@@ -46,6 +53,9 @@ _MENU = [
     ("settings", "org:audit", _("Audit log"), Perm.VIEW_AUDIT),
     ("settings", "calendars:index", _("Business calendar"), Perm.MANAGE_CALENDAR),
     ("settings", "instruments:list", _("Instruments"), Perm.MANAGE_INSTRUMENTS),
+    ("settings", "notify:messages", _("Message delivery"), Perm.MANAGE_STAFF),
+    # everyone chooses how they are told (the inbox links here too)
+    ("settings", "notify:preferences", _("Notification settings"), None),
 ]
 
 

@@ -55,6 +55,14 @@ _EVERYTHING = {
     "My actions",
     "Team",
     "Service quality",
+    "Cockpit",
+    "Loop closure",
+    "Service gap",
+    "Word of mouth",
+    "Voice of the customer",
+    "Weekly reports",
+    "Message delivery",
+    "Notification settings",
 }
 
 
@@ -74,13 +82,22 @@ _EVERYTHING = {
                 "Problems to solve",
                 "My actions",
                 "Team",
+                "Notification settings",
             },
         ),
         (
             "auditor",
-            {"Organisation", "Staff", "Problems to solve", "My actions", "Team", "Service quality"},
+            {
+                "Organisation",
+                "Staff",
+                "Problems to solve",
+                "My actions",
+                "Team",
+                "Service quality",
+                "Notification settings",
+            },
         ),
-        ("outsider", set()),
+        ("outsider", {"Notification settings"}),
     ],
 )
 def test_navigation_follows_the_role(client, world, persona, visible):

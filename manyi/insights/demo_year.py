@@ -171,13 +171,31 @@ class _People:
     def technician(self, outlet: Unit, day: dt.date) -> Staff | None:
         """The outlet's technician licensed to go on site on ``day`` (持证上岗), if any."""
         for s in self.staff:
-            if s.role == Role.TECHNICIAN and s.unit_id == outlet.pk and s.has_valid_licence(day):
+            # the assignment checks the licence on the real day (cases.actions._check_assignee)
+            if (
+                s.role == Role.TECHNICIAN
+                and s.unit_id == outlet.pk
+                and s.has_valid_licence(day)
+                and s.has_valid_licence()
+            ):
                 return s
         return None
 
     def user(self, role: str, outlet: Unit):
         staff = self.of(role, outlet)
         return staff.user if staff else self.head
+
+
+# How much each CSI factor matters to customers (e1…e5) and how the outlets do on it against
+# their general level (p1…p5): quality matters most and is where service falls short most.
+_EXPECT = {"e1": 0.78, "e2": 0.82, "e3": 0.7, "e4": 0.85, "e5": 0.93}
+_PERFORM = {"p1": 0.04, "p2": 0.08, "p3": 0.06, "p4": -0.06, "p5": -0.1}
+
+
+def _level(code: str, rng: random.Random, mood: float) -> float:
+    if code in _EXPECT:
+        return rng.gauss(_EXPECT[code], 0.08)
+    return rng.gauss(mood + _PERFORM.get(code, 0.0), 0.15)
 
 
 def _answers(version, rng: random.Random, mood: float) -> dict:
@@ -191,7 +209,7 @@ def _answers(version, rng: random.Random, mood: float) -> dict:
     for item in definition.items:
         if item.type in (ItemType.SCALE, ItemType.NPS):
             values = item.values
-            level = rng.gauss(0.85, 0.1) if item.code.startswith("e") else rng.gauss(mood, 0.15)
+            level = _level(item.code, rng, mood)
             answers[item.code] = values[round(min(1.0, max(0.0, level)) * (len(values) - 1))]
         elif item.type == ItemType.YES_NO:
             answers[item.code] = rng.random() < mood
@@ -294,12 +312,21 @@ def _later(moment: dt.datetime, hours: float, end: dt.datetime) -> dt.datetime |
 
 def _customer(unit: Unit, people: _People, serial: int, rng: random.Random):
     from manyi.customers.actions import create_customer
+    from manyi.customers.models import Customer
 
+    while True:
+        phone = f"137{serial:08d}"
+        known = Customer.objects.filter(company_id=unit.company_id, phone=phone).first()
+        if known is None:
+            break
+        if known.home_outlet_id == unit.pk:  # a run before this one made them: they return
+            return known
+        serial += 1_000_003  # the demo's archive has this number at another outlet
     return create_customer(
         actor=people.head,
         data={
             "name": rng.choice("王李张刘陈杨赵黄周吴") + rng.choice(["先生", "女士"]),
-            "phone": f"137{serial:08d}",
+            "phone": phone,
             "home_outlet": unit,
             "survey_consent": True,
         },
@@ -422,6 +449,9 @@ def _order(company, unit, people, rng, moment, end, serial, mood, pace, result) 
         response, _new = answering.submit_invitation(
             token=invitation.token, answers=_answers(version, rng, mood if happy else 0.3)
         )
+        # What the task enqueued on commit does, at the simulated moment (once: a second call,
+        # or the task itself, finds nothing pending).
+        answering.open_pending_follow_up(response.pk)
     result.responses += 1
     _work_follow_up(response, people, rng, end, pace)
 

@@ -26,7 +26,8 @@ def cell_text(value: Any, kind: str) -> str:
     if kind == "percent":
         return f"{Decimal(value) * 100:.1f}%"
     if kind == "number":
-        return f"{Decimal(str(value)):,.1f}"
+        text = f"{Decimal(str(value)):,.2f}"
+        return text.rstrip("0").rstrip(".")
     if kind == "signed":
         return f"{Decimal(str(value)):+.1f}"
     if kind == "int":
@@ -38,6 +39,18 @@ def cell_text(value: Any, kind: str) -> str:
     return str(value)
 
 
+# Columns a phone leaves out (the export and wider screens keep them).
+PHONE_HIDDEN = {
+    "owner_in_time",
+    "finished",
+    "closed",
+    "owner_due",
+    "owner_at",
+    "total_before",
+    "perception_n",
+}
+
+
 def display(table: Table, links: dict[tuple[int, str], str] | None = None) -> dict[str, Any]:
     """A table ready for the template: formatted cells, numbers right-aligned, links on the
     cells named in ``links`` ((row index, column key) → URL)."""
@@ -47,13 +60,19 @@ def display(table: Table, links: dict[tuple[int, str], str] | None = None) -> di
         "title": table.title,
         "note": table.note,
         "columns": [
-            {"label": c.label, "num": c.kind not in ("text", "date")} for c in table.columns
+            {
+                "label": c.label,
+                "num": c.kind not in ("text", "date"),
+                "hide": c.key in PHONE_HIDDEN,
+            }
+            for c in table.columns
         ],
         "rows": [
             [
                 {
                     "text": cell_text(row.get(c.key), c.kind),
                     "num": c.kind not in ("text", "date"),
+                    "hide": c.key in PHONE_HIDDEN,
                     "href": links.get((i, c.key)) or row.get(f"{c.key}_href"),
                 }
                 for c in table.columns

@@ -169,9 +169,12 @@ def survey_signals(scope: Scope, p: Period) -> list[Signal]:
         "person",
         "case_id",
         "response_id",
+        "case__number",
     )
     signals = []
-    for pk, unit_id, opened, due, assigned, closed, finished, person, case_id, response_id in rows:
+    for row in rows:
+        pk, unit_id, opened, due, assigned, closed, finished, person, case_id = row[:9]
+        response_id, number = row[9], row[10]
         signals.append(
             Signal(
                 Kind.SURVEY,
@@ -188,6 +191,7 @@ def survey_signals(scope: Scope, p: Period) -> list[Signal]:
                     if case_id
                     else reverse("surveys:response", args=[response_id])
                 ),
+                title=number or f"#{response_id}",
             )
         )
     return signals

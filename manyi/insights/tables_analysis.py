@@ -80,7 +80,7 @@ def loop_tables(r: loop.LoopReport, f: Filters) -> dict[str, Table]:
 
 SIGNAL_COLUMNS = (
     Column("kind", _("Signal")),
-    Column("title", _("Record")),
+    Column("title", _("Source record")),
     Column("unit", _("Outlet")),
     Column("person", _("Owner")),
     Column("occurred_at", _("Occurred"), "date"),

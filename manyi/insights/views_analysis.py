@@ -184,10 +184,12 @@ def loop_signals(request: HttpRequest) -> HttpResponse:
     if request.GET.get("export"):
         return _export(request, {"signals": table}, company, filters, "signals")
     context = _base(request, scope, company, filters, errors, "loop")
-    shown = Table(table.key, table.title, table.columns, table.rows[:SIGNALS_PAGE])
     context.update(
         {
-            "table": display(shown),
+            "signals": [
+                {**row, "owner_in_time": s.owner_in_time, "link": s.link}
+                for s, row in zip(found[:SIGNALS_PAGE], table.rows, strict=False)
+            ],
             "count": len(found),
             "cut": len(found) > SIGNALS_PAGE,
             "state": request.GET.get("state") or "open",

@@ -24,7 +24,8 @@
       var option = base();
       option.grid.top = 8;
       option.xAxis = { type: "value", max: 100, axisLabel: { formatter: "{value}%" } };
-      option.yAxis = { type: "category", data: d.labels, axisLabel: { formatter: short } };
+      // worst first, at the top, as in the table below
+      option.yAxis = { type: "category", data: d.labels, inverse: true, axisLabel: { formatter: short } };
       option.series = [{
         name: d.name, type: "bar", data: d.share, barMaxWidth: 24,
         label: { show: true, position: "right", formatter: function (p) { return p.value == null ? "—" : Math.round(p.value) + "%"; } }

@@ -323,10 +323,13 @@ def send_report(unit: Unit, week: dt.date) -> WeeklyReport | None:
             report.pdf = default_storage.save(f"{base}.pdf", ContentFile(build_pdf(s)))
             report.xlsx = default_storage.save(f"{base}.xlsx", ContentFile(build_xlsx(s)))
             users = recipients_for(unit)
-            from manyi.notify.actions import send
+            from manyi.notify.actions import notify
 
-            report.recipients = send(
+            # Inbox and e-mail (the kind's default channels) to the managers, and the unit's
+            # WeCom group robot when it has one; each with the link to the PDF.
+            report.recipients = notify(
                 users=users,
+                unit=unit,
                 kind=KIND,
                 title=_title(s),
                 body=_("Signals %(n)s, closed %(share)s, still open %(open)s.")

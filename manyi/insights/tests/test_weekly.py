@@ -22,6 +22,8 @@ def test_reports_are_sent_once_per_unit_and_week(world, take):
     from manyi.insights.weekly import send_all
     from manyi.notify.models import Notification
 
+    world.manager.email = "manager@example.com"
+    world.manager.save(update_fields=["email"])
     with time_machine.travel(at(2026, 11, 17, 10, 0), tick=False):
         take(description="墙面起泡")
     with time_machine.travel(at(2026, 11, 23, 8, 0), tick=False):
@@ -55,6 +57,11 @@ def test_reports_are_sent_once_per_unit_and_week(world, take):
     told = Notification.objects.filter(user=world.manager, kind="weekly_report")
     assert told.count() == 1
     assert told.get().url == f"/insights/weekly-reports/{east.pk}/pdf/"
+    # and by e-mail (the kind's default channel), with the link to the PDF
+    from manyi.notify.models import Channel, Message
+
+    mailed = Message.objects.get(channel=Channel.EMAIL, to="manager@example.com")
+    assert f"/insights/weekly-reports/{east.pk}/pdf/" in mailed.body
 
 
 def test_the_week_counts_its_complaint(world, take):

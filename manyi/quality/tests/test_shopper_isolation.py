@@ -80,9 +80,13 @@ def test_shopper_pages(client, world, shopper, visits):
     assert client.login(username="shopper", password=PASSWORD)
     page = client.get(reverse("quality:my-visits")).content.decode()
     assert world.east1.name in page and "竞争对手店" not in page
-    # The menu holds only "home" and "my visits".
+    # The menu holds only "home", "my visits" and their own notification settings.
     nav = client.get(reverse("quality:my-visits")).context["nav_items"]
-    assert [item["url"] for item in nav] == ["/", reverse("quality:my-visits")]
+    assert [item["url"] for item in nav] == [
+        "/",
+        reverse("quality:my-visits"),
+        reverse("notify:preferences"),
+    ]
     assert client.get(reverse("quality:my-visit", args=[mine.pk])).status_code == 200
     assert client.get(reverse("quality:my-visit", args=[theirs.pk])).status_code == 404
     assert client.get(reverse("quality:index"))["Location"] == reverse("quality:my-visits")
